@@ -1,0 +1,33 @@
+# Two entry points: `make run` (the product on its embedded defaults) and `make test` (the suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-postgres setup assets clean
+
+run: setup
+	$(BIN)/dicase db upgrade
+	$(BIN)/dicase deploy --by setup
+	$(BIN)/dicase demo-data
+	$(BIN)/dicase run
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+setup: $(STAMP) assets
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+assets: node_modules/.package-lock.json
+	node scripts/build-assets.mjs
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+clean:
+	rm -rf $(VENV) node_modules app/static/vendor var

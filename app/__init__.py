@@ -1,0 +1,40 @@
+"""DI Case: the Flask application factory."""
+from __future__ import annotations
+
+from flask import Flask
+
+from app.config import Settings
+from app.services import Services, build_services
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    services = services or build_services(settings)
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = services.settings.secret_key or _dev_secret(services.settings)
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.extensions["dicase"] = services
+
+    from app.web import register_web
+
+    register_web(app)
+    return app
+
+
+def services_of(app: Flask) -> Services:
+    return app.extensions["dicase"]
+
+
+def _dev_secret(settings: Settings) -> str:
+    # The embedded default keeps a random key in var/ so sessions survive restarts;
+    # production sets DICASE_SECRET_KEY.
+    import secrets
+
+    from app.config import PROJECT_ROOT
+
+    path = PROJECT_ROOT / "var" / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,118 @@
+"""The append-only, hash-chained event log.
+
+Each instance has its own chain (``instance:<id>``), so appending needs only the instance row the
+engine step already holds locked; events that belong to no instance go to the ``system`` chain.
+A row's hash covers its content and the previous row's hash; ``verify_chain`` recomputes them.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.models import Event, ProcessInstance, utcnow
+
+GENESIS = "0" * 64
+SYSTEM_CHAIN = "system"
+
+
+def instance_chain(instance_id: int) -> str:
+    return f"instance:{instance_id}"
+
+
+def _digest(prev_hash: str, chain: str, seq: int, occurred_at: datetime, kind: str, actor: str,
+            element_id: str | None, detail: dict[str, Any]) -> str:
+    body = json.dumps(
+        [chain, seq, occurred_at.isoformat(timespec="microseconds"), kind, actor, element_id, detail],
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
+    )
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def _normalised(detail: dict[str, Any]) -> dict[str, Any]:
+    # Hash what the database will give back: JSON round-trip turns dates into strings etc.
+    return json.loads(json.dumps(detail, default=str))
+
+
+def append_instance_event(session: Session, instance: ProcessInstance, kind: str, actor: str,
+                          element_id: str | None = None, detail: dict[str, Any] | None = None,
+                          at: datetime | None = None) -> Event:
+    """Append to the instance's chain. The caller holds the instance row for this transaction."""
+    occurred_at = at or utcnow()
+    clean = _normalised(detail or {})
+    seq = instance.event_seq + 1
+    chain = instance_chain(instance.id)
+    digest = _digest(instance.last_event_hash or GENESIS, chain, seq, occurred_at, kind, actor,
+                     element_id, clean)
+    event = Event(chain=chain, seq=seq, instance_id=instance.id, occurred_at=occurred_at, kind=kind,
+                  actor=actor, element_id=element_id, detail=clean,
+                  prev_hash=instance.last_event_hash or GENESIS, hash=digest)
+    session.add(event)
+    instance.event_seq = seq
+    instance.last_event_hash = digest
+    return event
+
+
+def append_system_event(session: Session, kind: str, actor: str,
+                        detail: dict[str, Any] | None = None) -> Event:
+    """Append to the system chain. Two writers racing for the same seq collide on the unique
+    (chain, seq) constraint and one transaction fails, so the chain never forks."""
+    last = session.execute(
+        select(Event.seq, Event.hash).where(Event.chain == SYSTEM_CHAIN)
+        .order_by(Event.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+    occurred_at = utcnow()
+    clean = _normalised(detail or {})
+    event = Event(chain=SYSTEM_CHAIN, seq=seq, instance_id=None, occurred_at=occurred_at, kind=kind,
+                  actor=actor, element_id=None, detail=clean, prev_hash=prev,
+                  hash=_digest(prev, SYSTEM_CHAIN, seq, occurred_at, kind, actor, None, clean))
+    session.add(event)
+    return event
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    chain: str
+    events: int
+    intact: bool
+    first_bad_seq: int | None = None
+    problem: str = ""
+
+
+def verify_chain(session: Session, chain: str) -> ChainCheck:
+    rows = session.scalars(select(Event).where(Event.chain == chain).order_by(Event.seq)).all()
+    prev = GENESIS
+    for expected_seq, row in enumerate(rows, start=1):
+        if row.seq != expected_seq:
+            return ChainCheck(chain, len(rows), False, expected_seq, "an event is missing")
+        if row.prev_hash != prev:
+            return ChainCheck(chain, len(rows), False, row.seq, "the link to the previous event is broken")
+        digest = _digest(prev, row.chain, row.seq, row.occurred_at, row.kind, row.actor,
+                         row.element_id, row.detail)
+        if digest != row.hash:
+            return ChainCheck(chain, len(rows), False, row.seq, "the event was changed after it was written")
+        prev = row.hash
+    return ChainCheck(chain, len(rows), True)
+
+
+def verify_instance_history(session: Session, instance: ProcessInstance) -> ChainCheck:
+    """The instance's chain is intact and ends where the instance row says it ends, so events
+    removed from the tail are detected too."""
+    check = verify_chain(session, instance_chain(instance.id))
+    if check.intact and (check.events != instance.event_seq
+                         or (check.events and instance.last_event_hash != _last_hash(session, check.chain))):
+        return ChainCheck(check.chain, check.events, False, check.events + 1,
+                          "events at the end of the history are missing")
+    return check
+
+
+def _last_hash(session: Session, chain: str) -> str:
+    return session.scalar(
+        select(Event.hash).where(Event.chain == chain).order_by(Event.seq.desc()).limit(1)
+    ) or GENESIS

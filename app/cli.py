@@ -1,0 +1,135 @@
+"""The ``dicase`` command."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import signal
+import sys
+import threading
+
+import click
+
+from app.config import Settings
+from app.services import build_services
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+@click.group()
+def main() -> None:
+    """DI Case: case management for the deinstitutionalisation programme."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the latest revision; data is kept."""
+    from app.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    click.echo("Database schema is up to date.")
+
+
+@main.command()
+@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Folder with .bpmn/.dmn files (default: processes/).")
+@click.option("--by", "deployed_by", default="cli", help="Who deploys (recorded on each version).")
+def deploy(directory: str | None, deployed_by: str) -> None:
+    """Deploy every BPMN/DMN file; unchanged files keep their version."""
+    from pathlib import Path
+
+    services = build_services(_settings())
+    if not _deploy(services, Path(directory) if directory else services.settings.processes_dir,
+                   deployed_by):
+        sys.exit(1)
+
+
+def _deploy(services, directory, deployed_by: str) -> bool:  # type: ignore[no-untyped-def]
+    from app.engine.deploy import deploy_directory
+
+    outcome = deploy_directory(services.sessions, directory, deployed_by)
+    for item in outcome.deployed:
+        state = "new version" if item.created else "unchanged"
+        click.echo(f"  {item.file_name}: {item.process_key} v{item.version} ({state})")
+    for err in outcome.errors:
+        click.echo(f"  REFUSED {err}", err=True)
+    return not outcome.errors
+
+
+@main.command("demo-data")
+def demo_data() -> None:
+    """Load demo users and demo cases (only what is missing)."""
+    from app.demo import load_demo_data
+
+    services = build_services(_settings())
+    for user in load_demo_data(services):
+        click.echo(f"  {user.username:<12} {user.password:<18} {user.display_name}")
+
+
+@main.command()
+@click.option("--jobs", "job_threads", default=1, show_default=True, help="Job runner threads.")
+@click.option("--timers", "timer_threads", default=1, show_default=True, help="Timer threads.")
+def worker(job_threads: int, timer_threads: int) -> None:
+    """Run workers (job runner and timer scheduler) until stopped."""
+    from workers.runner import start_threads
+
+    services = build_services(_settings())
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    threads = start_threads(services, stop, job_threads, timer_threads)
+    click.echo(f"Worker running: {job_threads} job thread(s), {timer_threads} timer thread(s).")
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+    for thread in threads:
+        thread.join(timeout=10)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def run(host: str, port: int) -> None:
+    """Serve the app with in-process workers and simulators (the embedded default)."""
+    from werkzeug.serving import run_simple
+
+    from app import create_app
+    from app.db.migrate import upgrade
+    from app.demo import DEMO_USERS
+
+    settings = _settings()
+    simulators = {}
+    if settings.start_simulators:
+        from adapters.simulators import start_all
+
+        simulators = start_all(settings)
+        settings = dataclasses.replace(settings, npais_url=simulators["npais"].url)
+    upgrade(settings.database_url)
+    services = build_services(settings)
+    _deploy(services, settings.processes_dir, "startup")
+    stop = threading.Event()
+    if settings.in_process_workers:
+        from workers.runner import start_threads
+
+        start_threads(services, stop)
+    app = create_app(services=services)
+    click.echo("")
+    click.echo(f"DI Case is running at http://{host}:{port}")
+    for name, sim in simulators.items():
+        click.echo(f"  simulator {name}: {sim.url}")
+    click.echo("Demo logins (username / password):")
+    for user in DEMO_USERS:
+        click.echo(f"  {user.username:<12} {user.password:<18} {user.display_name}")
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        stop.set()

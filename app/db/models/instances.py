@@ -1,0 +1,144 @@
+"""A process instance and the rows derived from its workflow state.
+
+The serialised workflow is the truth; ``human_task``, ``timer``, ``job`` and
+``message_subscription`` are derived from it in the same transaction, so lists and schedulers
+query indexed tables and never deserialise workflows.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UTCDateTime, utcnow
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instance"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(120), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(120), index=True)
+    # active | suspended | completed | terminated
+    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    state: Mapped[str] = mapped_column(Text)
+    started_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The instance's event chain: sequence number and hash of its last event.
+    event_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_event_hash: Mapped[str] = mapped_column(String(64), default="")
+    # Optimistic concurrency: every write checks and bumps this number.
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class HumanTask(Base):
+    """A user task waiting for (or done by) a person: the only table the inbox reads."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (Index("ix_human_task_open", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36), unique=True)
+    process_key: Mapped[str] = mapped_column(String(120))
+    process_version: Mapped[int] = mapped_column(Integer)
+    business_key: Mapped[str | None] = mapped_column(String(120))
+    element_id: Mapped[str] = mapped_column(String(255))
+    element_name: Mapped[str] = mapped_column(String(255))
+    form_key: Mapped[str | None] = mapped_column(String(255))
+    lane: Mapped[str | None] = mapped_column(String(255))
+    # Space-separated group names; a person in any of them may claim the task.
+    candidate_groups: Mapped[str] = mapped_column(String(500), default="")
+    assignee: Mapped[str | None] = mapped_column(String(120), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # open | completed | cancelled
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class Timer(Base):
+    """A timer event the instance waits on; the scheduler fires it when ``due_at`` has passed."""
+
+    __tablename__ = "timer"
+    __table_args__ = (Index("ix_timer_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36), index=True)
+    element_id: Mapped[str] = mapped_column(String(255))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # waiting | fired | cancelled | incident
+    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_by: Mapped[str | None] = mapped_column(String(120))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Job(Base):
+    """A service task to run outside any web request, with retries and a lease."""
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36), index=True)
+    element_id: Mapped[str] = mapped_column(String(255))
+    operation: Mapped[str] = mapped_column(String(120))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # ready | running | done | incident | cancelled
+    status: Mapped[str] = mapped_column(String(20), default="ready")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_by: Mapped[str | None] = mapped_column(String(120))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Sent with every call, so a retried call is applied at most once by the receiving system.
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MessageSubscription(Base):
+    """A message catch event the instance waits on, so correlation never scans workflows."""
+
+    __tablename__ = "message_subscription"
+    __table_args__ = (Index("ix_message_subscription_lookup", "message_name", "business_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(255))
+    message_name: Mapped[str] = mapped_column(String(255))
+    business_key: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Incident(Base):
+    """Something the engine could not do by itself; stays open until an operator resolves it."""
+
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id"))
+    timer_id: Mapped[int | None] = mapped_column(ForeignKey("timer.id"))
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    # job | timer | script | message
+    kind: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(120))

@@ -1,0 +1,37 @@
+"""Dates as the regulations count them: calendar months, Latvian local days."""
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+RIGA = ZoneInfo("Europe/Riga")
+
+
+def parse_date(value: str | date) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value[:10])
+
+
+def add_months(start: date, months: int) -> date:
+    """Calendar months; the 31st plus one month is the last day of a shorter month."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def end_of_day(day: date) -> datetime:
+    """The moment a deadline on ``day`` has passed: the next midnight in Latvia, as aware UTC."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=RIGA).astimezone(ZoneInfo("UTC"))
+
+
+def format_lv(day: date | datetime | None) -> str:
+    """DD.MM.YYYY, as Latvian documents write dates."""
+    if day is None:
+        return ""
+    if isinstance(day, datetime):
+        day = day.astimezone(RIGA).date()
+    return day.strftime("%d.%m.%Y")

@@ -1,0 +1,93 @@
+"""Parse BPMN/DMN sources into SpiffWorkflow specs, turning every failure into a DeploymentError
+that names the file, the element and the problem."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from .errors import DeploymentError
+
+MAX_SOURCE_BYTES = 5 * 1024 * 1024
+
+# No entity expansion, no network, no DTD: process files are uploaded by people.
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                              huge_tree=False, remove_comments=False)
+_VALIDATOR = BpmnValidator()
+
+
+@dataclass(frozen=True)
+class ParsedProcess:
+    process_key: str
+    name: str
+    spec: BpmnProcessSpec
+    subprocess_specs: dict[str, BpmnProcessSpec]
+
+
+def read_xml(source: str | bytes, file_name: str) -> Any:
+    data = source.encode("utf-8") if isinstance(source, str) else source
+    if len(data) > MAX_SOURCE_BYTES:
+        raise DeploymentError(file_name, f"the file is larger than {MAX_SOURCE_BYTES // 1024 // 1024} MB")
+    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data:
+        raise DeploymentError(file_name, "document type declarations and entities are not allowed")
+    try:
+        return etree.fromstring(data, _XML_PARSER)
+    except etree.XMLSyntaxError as err:
+        raise DeploymentError(file_name, f"the file is not well-formed XML ({err.msg})",
+                              line=err.lineno or "") from None
+
+
+def parse_process(source: str | bytes, file_name: str,
+                  dmn_sources: dict[str, str] | None = None) -> ParsedProcess:
+    """Parse one BPMN file (plus the DMN files it may call) and return its executable process."""
+    parser = SpiffBpmnParser(validator=_VALIDATOR)
+    try:
+        for dmn_name, dmn_xml in (dmn_sources or {}).items():
+            parser.add_dmn_xml(read_xml(dmn_xml, dmn_name), filename=dmn_name)
+        parser.add_bpmn_xml(read_xml(source, file_name), filename=file_name)
+        executable = parser.get_process_ids()
+        if not executable:
+            raise DeploymentError(file_name, "the file has no process marked isExecutable=\"true\"")
+        # A file holds one top-level executable process; others in it are its call activities.
+        called = set(parser.get_process_dependencies())
+        top = [pid for pid in executable if pid not in called]
+        if len(top) != 1:
+            raise DeploymentError(file_name, "the file must hold exactly one top-level executable "
+                                  f"process, found: {', '.join(sorted(top)) or 'none'}")
+        key = top[0]
+        spec = parser.get_spec(key)
+        subprocess_specs = parser.get_subprocess_specs(key)
+    except DeploymentError:
+        raise
+    except ValidationException as err:
+        raise DeploymentError(err.file_name or file_name, _first_line(err), element_id=err.id,
+                              line=err.line_number) from None
+    except SpiffWorkflowException as err:
+        raise DeploymentError(file_name, _first_line(err),
+                              element_id=getattr(getattr(err, "task_spec", None), "bpmn_id", "") or "") from None
+    except (etree.LxmlError, KeyError, AttributeError, TypeError, ValueError) as err:
+        # The parser's own bugs on unusual input surface as these; report them as the input's problem.
+        raise DeploymentError(file_name, f"the process could not be read ({type(err).__name__}: {err})") from None
+    _defer_service_tasks(spec, subprocess_specs)
+    return ParsedProcess(key, spec.description or key, spec, subprocess_specs)
+
+
+def _defer_service_tasks(spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]) -> None:
+    # A service task marked manual is left READY by do_engine_steps; the engine turns it into a
+    # job for a worker, so no external call ever runs inside a web request or a DB transaction.
+    for process_spec in [spec, *subprocess_specs.values()]:
+        for task_spec in process_spec.task_specs.values():
+            if isinstance(task_spec, ServiceTask):
+                task_spec.manual = True
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__

@@ -1,0 +1,393 @@
+"""The engine's operations. Each one is a single database transaction that loads the instance
+(row-locked), runs SpiffWorkflow, and writes the state, the derived rows and the events together.
+
+A failure inside a step rolls the whole step back; failures caused by the process model (a script
+that raises, an expression that is refused) are then recorded as an incident in a transaction of
+their own, so an operator sees them, and raised to the caller as ``ScriptFailed``.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from app.audit.chain import append_instance_event
+from app.config import Settings
+from app.db import transaction
+from app.db.models import (
+    HumanTask,
+    Incident,
+    Job,
+    MessageSubscription,
+    ProcessDefinition,
+    ProcessInstance,
+    Timer,
+    utcnow,
+)
+
+from . import derive, state
+from .errors import (
+    InstanceNotActive,
+    InstanceNotFound,
+    MessageNotCorrelated,
+    NotYourTask,
+    ScriptFailed,
+    TaskAlreadyCompleted,
+    TaskNoLongerOpen,
+    TaskNotFound,
+    UnknownProcess,
+)
+from .parsing import ParsedProcess
+from .scripting import ProductScriptEngine
+from .specs import specs_for
+
+SYSTEM = "engine"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks the engine to act: a person (with the candidate groups they belong to) or a worker."""
+
+    username: str
+    groups: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def system(cls, name: str = SYSTEM) -> Actor:
+        return cls(name)
+
+
+@dataclass
+class _Loaded:
+    instance: ProcessInstance
+    definition: ProcessDefinition
+    parsed: ParsedProcess
+    workflow: BpmnWorkflow
+
+
+class Engine:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+        self.sessions = sessions
+        self.settings = settings
+
+    # --- instances -------------------------------------------------------------------------
+
+    def start(self, process_key: str, data: dict[str, Any] | None = None, *,
+              business_key: str | None = None, actor: Actor) -> int:
+        """Start the latest deployed version of ``process_key``; returns the instance id."""
+        with transaction(self.sessions) as session:
+            definition = session.scalars(
+                select(ProcessDefinition).where(ProcessDefinition.process_key == process_key)
+                .order_by(ProcessDefinition.version.desc()).limit(1)
+            ).first()
+            if definition is None:
+                raise UnknownProcess(process_key)
+            parsed = specs_for(definition)
+            workflow = state.new_workflow(parsed, self._script_engine())
+            for task in workflow.get_tasks(state=TaskState.READY):
+                task.data.update(data or {})
+            ran = _run(workflow)
+            instance = ProcessInstance(
+                definition_id=definition.id, process_key=process_key, business_key=business_key,
+                status="active", state=state.dump(workflow), started_by=actor.username,
+            )
+            session.add(instance)
+            session.flush()
+            append_instance_event(session, instance, "instance_started", actor.username, None,
+                                  {"process_key": process_key, "version": definition.version,
+                                   "business_key": business_key, "data": data or {}})
+            self._finish_step(session, _Loaded(instance, definition, parsed, workflow), ran,
+                              dump=False)
+            return instance.id
+
+    def suspend(self, instance_id: int, actor: Actor, reason: str = "") -> None:
+        with transaction(self.sessions) as session:
+            instance = _lock_instance(session, instance_id)
+            _require_active(instance)
+            instance.status = "suspended"
+            append_instance_event(session, instance, "instance_suspended", actor.username, None,
+                                  {"reason": reason})
+
+    def resume(self, instance_id: int, actor: Actor) -> None:
+        with transaction(self.sessions) as session:
+            instance = _lock_instance(session, instance_id)
+            if instance.status != "suspended":
+                raise InstanceNotActive(instance_id, instance.status)
+            instance.status = "active"
+            append_instance_event(session, instance, "instance_resumed", actor.username)
+
+    def terminate(self, instance_id: int, actor: Actor, reason: str = "") -> None:
+        with transaction(self.sessions) as session:
+            instance = _lock_instance(session, instance_id)
+            if instance.status in ("completed", "terminated"):
+                raise InstanceNotActive(instance_id, instance.status)
+            instance.status = "terminated"
+            instance.ended_at = utcnow()
+            derive.close_all(session, instance)
+            append_instance_event(session, instance, "instance_terminated", actor.username, None,
+                                  {"reason": reason})
+
+    # --- human tasks -----------------------------------------------------------------------
+
+    def claim(self, task_id: int, actor: Actor) -> None:
+        with transaction(self.sessions) as session:
+            row = _open_task(session, task_id)
+            if row.assignee and row.assignee != actor.username:
+                raise NotYourTask(task_id, f"it is assigned to {row.assignee}")
+            _require_candidate(row, actor)
+            instance = _lock_instance(session, row.instance_id)
+            row.assignee = actor.username
+            append_instance_event(session, instance, "task_claimed", actor.username, row.element_id,
+                                  {"task_id": row.id})
+
+    def unclaim(self, task_id: int, actor: Actor) -> None:
+        with transaction(self.sessions) as session:
+            row = _open_task(session, task_id)
+            if row.assignee != actor.username:
+                raise NotYourTask(task_id, "only the person it is assigned to can release it")
+            instance = _lock_instance(session, row.instance_id)
+            row.assignee = None
+            append_instance_event(session, instance, "task_released", actor.username, row.element_id,
+                                  {"task_id": row.id})
+
+    def complete_task(self, task_id: int, actor: Actor, data: dict[str, Any]) -> None:
+        """Complete a user task with validated form data and run the instance on."""
+        instance_id = self._instance_of_task(task_id)
+
+        def step(session: Session) -> None:
+            loaded = self._load(session, instance_id)
+            row = session.scalars(select(HumanTask).where(HumanTask.id == task_id)).first()
+            if row is None:
+                raise TaskNotFound(task_id)
+            if row.status == "completed":
+                raise TaskAlreadyCompleted(task_id, row.completed_by, row.completed_at)
+            if row.status != "open":
+                raise TaskNoLongerOpen(task_id, row.status)
+            if row.assignee and row.assignee != actor.username:
+                raise NotYourTask(task_id, f"it is assigned to {row.assignee}")
+            _require_candidate(row, actor)
+            task = loaded.workflow.get_task_from_id(UUID(row.task_guid))
+            if task is None or task.state != TaskState.READY:
+                raise TaskNoLongerOpen(task_id, "not ready")
+            task.data.update(data)
+            task.run()
+            row.status, row.completed_at, row.completed_by = "completed", utcnow(), actor.username
+            append_instance_event(session, loaded.instance, "task_completed", actor.username,
+                                  row.element_id, {"task_id": row.id, "data": data})
+            self._finish_step(session, loaded, _run(loaded.workflow))
+
+        self._step(instance_id, step, incident_kind="script")
+
+    # --- timers, jobs, messages ------------------------------------------------------------
+
+    def fire_timer(self, timer_id: int, worker: str) -> bool:
+        """Run the instance of a due timer; True if the timer fired."""
+        with self.sessions() as session:
+            timer = session.get(Timer, timer_id)
+            if timer is None:
+                return False
+            instance_id = timer.instance_id
+        fired = False
+
+        def step(session: Session) -> None:
+            nonlocal fired
+            loaded = self._load(session, instance_id)
+            timer = session.get(Timer, timer_id)
+            if timer is None or timer.status != "waiting":
+                return
+            loaded.workflow.refresh_timers()
+            self._finish_step(session, loaded, _run(loaded.workflow))
+            fired = timer.status == "fired"
+            if not fired and timer.status == "waiting":
+                timer.locked_by = timer.locked_until = None
+
+        self._step(instance_id, step, incident_kind="timer", timer_id=timer_id)
+        return fired
+
+    def finish_job(self, job_id: int, worker: str, result: dict[str, Any]) -> bool:
+        """Feed a worker's result into the waiting service task; False if the job was no longer
+        this worker's (its lease ran out and another worker took it) or no longer wanted."""
+        with self.sessions() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                return False
+            instance_id = job.instance_id
+        finished = False
+
+        def step(session: Session) -> None:
+            nonlocal finished
+            loaded = self._load(session, instance_id)
+            job = session.get(Job, job_id)
+            if job is None or job.status != "running" or job.locked_by != worker:
+                return
+            task = loaded.workflow.get_task_from_id(UUID(job.task_guid))
+            if task is None or task.state != TaskState.READY:
+                job.status = "cancelled"
+                return
+            script_engine = loaded.workflow.script_engine
+            assert isinstance(script_engine, ProductScriptEngine)
+            script_engine.service_results[task.id] = json.dumps(result)
+            task.run()
+            job.status, job.result, job.finished_at = "done", result, utcnow()
+            job.locked_by = job.locked_until = None
+            append_instance_event(session, loaded.instance, "job_succeeded", worker, job.element_id,
+                                  {"job_id": job.id, "operation": job.operation,
+                                   "attempt": job.attempts})
+            self._finish_step(session, loaded, _run(loaded.workflow))
+            finished = True
+
+        self._step(instance_id, step, incident_kind="job", job_id=job_id)
+        return finished
+
+    def correlate(self, message_name: str, payload: dict[str, Any], *,
+                  business_key: str | None = None, actor: Actor) -> list[int]:
+        """Deliver a message to every instance waiting for it (with this business key)."""
+        with self.sessions() as session:
+            query = select(MessageSubscription.instance_id).where(
+                MessageSubscription.message_name == message_name)
+            if business_key is not None:
+                query = query.where(MessageSubscription.business_key == business_key)
+            instance_ids = sorted(set(session.scalars(query)))
+        if not instance_ids:
+            raise MessageNotCorrelated(message_name, business_key)
+        for instance_id in instance_ids:
+            def step(session: Session, instance_id: int = instance_id) -> None:
+                loaded = self._load(session, instance_id)
+                event = BpmnEvent(MessageEventDefinition(message_name), payload=payload)
+                try:
+                    loaded.workflow.send_event(event)
+                except WorkflowException:
+                    raise MessageNotCorrelated(message_name, business_key) from None
+                append_instance_event(session, loaded.instance, "message_correlated",
+                                      actor.username, None,
+                                      {"message": message_name, "payload": payload})
+                self._finish_step(session, loaded, _run(loaded.workflow))
+
+            self._step(instance_id, step, incident_kind="message")
+        return instance_ids
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _script_engine(self) -> ProductScriptEngine:
+        return ProductScriptEngine(time_limit=self.settings.script_time_limit)
+
+    def _instance_of_task(self, task_id: int) -> int:
+        with self.sessions() as session:
+            instance_id = session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
+        if instance_id is None:
+            raise TaskNotFound(task_id)
+        return instance_id
+
+    def _load(self, session: Session, instance_id: int) -> _Loaded:
+        instance = _lock_instance(session, instance_id)
+        _require_active(instance)
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        assert definition is not None
+        parsed = specs_for(definition)
+        workflow = state.load(instance.state, parsed, self._script_engine())
+        return _Loaded(instance, definition, parsed, workflow)
+
+    def _finish_step(self, session: Session, loaded: _Loaded, ran: list[str], dump: bool = True) -> None:
+        instance, workflow = loaded.instance, loaded.workflow
+        if dump:
+            instance.state = state.dump(workflow)
+        instance.updated_at = utcnow()
+        if ran:
+            append_instance_event(session, instance, "engine_ran", SYSTEM, None, {"elements": ran})
+        derive.sync(session, instance, loaded.definition, workflow, self.settings.job_max_attempts)
+        if workflow.is_completed():
+            instance.status, instance.ended_at = "completed", utcnow()
+            derive.close_all(session, instance)
+            append_instance_event(session, instance, "instance_ended", SYSTEM)
+
+    def _step(self, instance_id: int, step: Callable[[Session], None], *, incident_kind: str,
+              job_id: int | None = None, timer_id: int | None = None) -> None:
+        try:
+            with transaction(self.sessions) as session:
+                step(session)
+        except ScriptFailed as err:
+            self._record_incident(instance_id, incident_kind, err, job_id=job_id, timer_id=timer_id)
+            raise
+
+    def _record_incident(self, instance_id: int, kind: str, err: ScriptFailed, *,
+                         job_id: int | None, timer_id: int | None) -> None:
+        with transaction(self.sessions) as session:
+            instance = _lock_instance(session, instance_id)
+            session.add(Incident(instance_id=instance_id, job_id=job_id, timer_id=timer_id,
+                                 element_id=err.element_id, kind=kind, message=str(err)))
+            if job_id is not None:
+                job = session.get(Job, job_id)
+                if job is not None:
+                    job.status, job.last_error = "incident", str(err)
+                    job.locked_by = job.locked_until = None
+            if timer_id is not None:
+                timer = session.get(Timer, timer_id)
+                if timer is not None:
+                    timer.status = "incident"
+                    timer.locked_by = timer.locked_until = None
+            append_instance_event(session, instance, "incident_opened", SYSTEM, err.element_id,
+                                  {"kind": kind, "message": str(err)})
+
+
+def _run(workflow: BpmnWorkflow) -> list[str]:
+    """Run every engine task that is ready; returns the BPMN elements that ran."""
+    ran: list[str] = []
+
+    def record(task: Any) -> None:
+        if task.task_spec.bpmn_id:
+            ran.append(task.task_spec.bpmn_id)
+
+    try:
+        workflow.do_engine_steps(did_complete_task=record)
+    except SpiffWorkflowException as err:
+        task = getattr(err, "task", None)
+        where = derive.element_id(task) if task is not None else "?"
+        raise ScriptFailed(where, _explain(err)) from None
+    return ran
+
+
+def _explain(err: SpiffWorkflowException) -> str:
+    cause = getattr(err, "exception", None)
+    if cause is not None and str(cause):
+        return str(cause)
+    return str(err).splitlines()[0]
+
+
+def _lock_instance(session: Session, instance_id: int) -> ProcessInstance:
+    instance = session.scalars(
+        select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
+    ).first()
+    if instance is None:
+        raise InstanceNotFound(instance_id)
+    return instance
+
+
+def _require_active(instance: ProcessInstance) -> None:
+    if instance.status != "active":
+        raise InstanceNotActive(instance.id, instance.status)
+
+
+def _open_task(session: Session, task_id: int) -> HumanTask:
+    row = session.get(HumanTask, task_id)
+    if row is None:
+        raise TaskNotFound(task_id)
+    if row.status == "completed":
+        raise TaskAlreadyCompleted(task_id, row.completed_by, row.completed_at)
+    if row.status != "open":
+        raise TaskNoLongerOpen(task_id, row.status)
+    return row
+
+
+def _require_candidate(row: HumanTask, actor: Actor) -> None:
+    groups = set(row.candidate_groups.split())
+    if groups and not groups & actor.groups and row.assignee != actor.username:
+        raise NotYourTask(row.id, "it is offered to " + ", ".join(sorted(groups)))

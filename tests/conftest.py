@@ -1,0 +1,99 @@
+"""Shared fixtures: a migrated database per test, on SQLite by default or on PostgreSQL when
+DICASE_TEST_DATABASE_URL names a server (the suite runs on both in CI)."""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.config import PROJECT_ROOT, Settings
+from app.db.migrate import upgrade
+from app.db.models import Base
+from app.services import Services, build_services
+
+PROCESSES = PROJECT_ROOT / "processes"
+FORMS = PROJECT_ROOT / "forms"
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database: a SQLite file to copy per test, or a PostgreSQL database to empty."""
+    server = os.environ.get("DICASE_TEST_DATABASE_URL")
+    if not server:
+        path = tmp_path_factory.mktemp("db") / "template.sqlite"
+        upgrade(f"sqlite:///{path}")
+        yield f"sqlite:///{path}"
+        return
+    name = f"dicase_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(database_template: str, tmp_path: Path) -> str:
+    if database_template.startswith("sqlite"):
+        path = tmp_path / "dicase.sqlite"
+        shutil.copy(database_template.split("///", 1)[1], path)
+        return f"sqlite:///{path}"
+    engine = create_engine(database_template)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return database_template
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = dict(
+        database_url=database_url, processes_dir=PROCESSES, forms_dir=FORMS,
+        job_backoff_seconds=0.05, lease_seconds=30.0, poll_seconds=0.05, script_time_limit=1.0,
+        adapter_timeout=5.0, start_simulators=False, in_process_workers=False,
+    )
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(database_url: str, npais_simulator: object) -> Settings:
+    return make_settings(database_url, npais_url=npais_simulator.url)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def services(settings: Settings) -> Iterator[Services]:
+    services = build_services(settings)
+    yield services
+    services.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def npais_server() -> Iterator[object]:
+    from adapters.npais.simulator import create_app as create_npais
+    from adapters.simulators import start_simulator
+
+    running = start_simulator(create_npais())
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def npais_simulator(npais_server: object) -> Iterator[object]:
+    """The NPAIS simulator, emptied and without faults for each test."""
+    import requests
+
+    requests.post(f"{npais_server.url}/_control/reset", timeout=5)  # type: ignore[attr-defined]
+    yield npais_server
