@@ -1,13 +1,19 @@
 """DI Case: the Flask application factory."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Flask
 
-from app.config import Settings
-from app.services import Services, build_services
+if TYPE_CHECKING:
+    from app.config import Settings
+    from app.services import Services
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    # Imported here so that ``import app.db`` (migrations, tools) does not load the engine.
+    from app.services import build_services
+
     services = services or build_services(settings)
     app = Flask(__name__)
     app.config["SECRET_KEY"] = services.settings.secret_key or _dev_secret(services.settings)

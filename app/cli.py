@@ -111,7 +111,7 @@ def run(host: str, port: int) -> None:
     if settings.start_simulators:
         from adapters.simulators import start_all
 
-        simulators = start_all(settings)
+        simulators = start_all({})
         settings = dataclasses.replace(settings, npais_url=simulators["npais"].url)
     upgrade(settings.database_url)
     services = build_services(settings)
@@ -133,3 +133,7 @@ def run(host: str, port: int) -> None:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         stop.set()
+
+
+if __name__ == "__main__":
+    main()

@@ -28,7 +28,7 @@ DEMO_USERS = (
     DemoUser("iestade", "Inese Kalniņa (VSAC «Rīga»)", "demo-iestade", ("caseworker",),
              ("institution",), "VSAC-RIGA"),
     DemoUser("baritiesa", "Jānis Ozols (Rīgas bāriņtiesa)", "demo-baritiesa", ("caseworker",),
-             ("orphan_court",), "RIGA-BT"),
+             ("orphan_court",), "RIGA"),
     DemoUser("ministrija", "Laura Bērziņa (Labklājības ministrija)", "demo-ministrija",
              ("caseworker", "supervisor"), ("ministry",), "LM"),
     DemoUser("procesi", "Pēteris Liepa (procesu īpašnieks)", "demo-procesi", ("process_owner",),
@@ -67,5 +67,5 @@ def _start_demo_cases(services: Services, today: date) -> None:
     for case_number, birth, placed in cases:
         services.engine.start(P9_KEY, {
             "case_number": case_number, "child_birth_date": birth.isoformat(),
-            "placement_date": placed.isoformat(), "orphan_court_code": "RIGA-BT",
+            "placement_date": placed.isoformat(), "orphan_court_code": "RIGA",
         }, business_key=case_number, actor=actor)

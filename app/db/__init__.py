@@ -10,6 +10,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+WRITE_OPTION = "dicase_write"
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
@@ -35,11 +37,13 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(conn: Any) -> None:
-        # SQLite has one writer. Taking the write lock at BEGIN makes every transaction serialisable
-        # and avoids the deadlock of two readers upgrading to writers; this is SQLite's equivalent of
-        # PostgreSQL's SELECT ... FOR UPDATE on the instance row and SKIP LOCKED on job claiming.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(conn: Any) -> None:
+        # SQLite has one writer. A unit of work (``transaction``) takes the write lock at BEGIN, which
+        # makes it serialisable and avoids two readers deadlocking when both upgrade to writers: this
+        # is SQLite's equivalent of SELECT ... FOR UPDATE and SKIP LOCKED on PostgreSQL. Plain
+        # read sessions begin deferred and, in WAL mode, never wait for a writer.
+        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -52,4 +56,5 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
+        session.connection(execution_options={WRITE_OPTION: True})
         yield session

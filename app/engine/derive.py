@@ -166,8 +166,6 @@ def _sync_timers(session: Session, instance: ProcessInstance, workflow: BpmnWork
         task = workflow.get_task_from_id(UUID(timer.task_guid))
         if task is not None and task.has_state(TaskState.COMPLETED):
             timer.status, timer.fired_at = "fired", utcnow()
-            append_instance_event(session, instance, "timer_fired", "engine", timer.element_id,
-                                  {"timer_id": timer.id, "due_at": timer.due_at.isoformat()})
         else:
             timer.status = "cancelled"
     for guid, task in wanted.items():

@@ -8,18 +8,20 @@ their own, so an operator sees them, and raised to the caller as ``ScriptFailed`
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit.chain import append_instance_event
 from app.config import Settings
@@ -37,6 +39,7 @@ from app.db.models import (
 
 from . import derive, state
 from .errors import (
+    EngineError,
     InstanceNotActive,
     InstanceNotFound,
     MessageNotCorrelated,
@@ -179,7 +182,8 @@ class Engine:
             if task is None or task.state != TaskState.READY:
                 raise TaskNoLongerOpen(task_id, "not ready")
             task.data.update(data)
-            task.run()
+            with _model_errors(loaded.workflow):
+                task.run()
             row.status, row.completed_at, row.completed_by = "completed", utcnow(), actor.username
             append_instance_event(session, loaded.instance, "task_completed", actor.username,
                                   row.element_id, {"task_id": row.id, "data": data})
@@ -204,7 +208,8 @@ class Engine:
             timer = session.get(Timer, timer_id)
             if timer is None or timer.status != "waiting":
                 return
-            loaded.workflow.refresh_timers()
+            with _model_errors(loaded.workflow):
+                loaded.workflow.refresh_timers()
             self._finish_step(session, loaded, _run(loaded.workflow))
             fired = timer.status == "fired"
             if not fired and timer.status == "waiting":
@@ -236,7 +241,8 @@ class Engine:
             script_engine = loaded.workflow.script_engine
             assert isinstance(script_engine, ProductScriptEngine)
             script_engine.service_results[task.id] = json.dumps(result)
-            task.run()
+            with _model_errors(loaded.workflow):
+                task.run()
             job.status, job.result, job.finished_at = "done", result, utcnow()
             job.locked_by = job.locked_until = None
             append_instance_event(session, loaded.instance, "job_succeeded", worker, job.element_id,
@@ -264,9 +270,12 @@ class Engine:
                 loaded = self._load(session, instance_id)
                 event = BpmnEvent(MessageEventDefinition(message_name), payload=payload)
                 try:
-                    loaded.workflow.send_event(event)
-                except WorkflowException:
-                    raise MessageNotCorrelated(message_name, business_key) from None
+                    with _model_errors(loaded.workflow):
+                        loaded.workflow.send_event(event)
+                except ScriptFailed as err:
+                    if "not waiting for" in err.reason:
+                        raise MessageNotCorrelated(message_name, business_key) from None
+                    raise
                 append_instance_event(session, loaded.instance, "message_correlated",
                                       actor.username, None,
                                       {"message": message_name, "payload": payload})
@@ -296,13 +305,16 @@ class Engine:
         workflow = state.load(instance.state, parsed, self._script_engine())
         return _Loaded(instance, definition, parsed, workflow)
 
-    def _finish_step(self, session: Session, loaded: _Loaded, ran: list[str], dump: bool = True) -> None:
+    def _finish_step(self, session: Session, loaded: _Loaded, ran: _Ran, dump: bool = True) -> None:
         instance, workflow = loaded.instance, loaded.workflow
         if dump:
             instance.state = state.dump(workflow)
         instance.updated_at = utcnow()
-        if ran:
-            append_instance_event(session, instance, "engine_ran", SYSTEM, None, {"elements": ran})
+        for timer_element in ran.timers_fired:
+            append_instance_event(session, instance, "timer_fired", SYSTEM, timer_element)
+        if ran.elements:
+            append_instance_event(session, instance, "engine_ran", SYSTEM, None,
+                                  {"elements": ran.elements})
         derive.sync(session, instance, loaded.definition, workflow, self.settings.job_max_attempts)
         if workflow.is_completed():
             instance.status, instance.ended_at = "completed", utcnow()
@@ -338,28 +350,49 @@ class Engine:
                                   {"kind": kind, "message": str(err)})
 
 
-def _run(workflow: BpmnWorkflow) -> list[str]:
-    """Run every engine task that is ready; returns the BPMN elements that ran."""
-    ran: list[str] = []
+@dataclass
+class _Ran:
+    """What the engine did by itself in one step, for the event log."""
+
+    elements: list[str] = field(default_factory=list)
+    timers_fired: list[str] = field(default_factory=list)
+
+
+def _run(workflow: BpmnWorkflow) -> _Ran:
+    """Run every engine task that is ready, including timer events whose time has come."""
+    ran = _Ran()
 
     def record(task: Any) -> None:
         if task.task_spec.bpmn_id:
-            ran.append(task.task_spec.bpmn_id)
+            ran.elements.append(task.task_spec.bpmn_id)
+            if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+                ran.timers_fired.append(task.task_spec.bpmn_id)
 
-    try:
+    with _model_errors(workflow):
         workflow.do_engine_steps(did_complete_task=record)
-    except SpiffWorkflowException as err:
-        task = getattr(err, "task", None)
-        where = derive.element_id(task) if task is not None else "?"
-        raise ScriptFailed(where, _explain(err)) from None
     return ran
 
 
-def _explain(err: SpiffWorkflowException) -> str:
+@contextmanager
+def _model_errors(workflow: BpmnWorkflow) -> Iterator[None]:
+    """Errors raised while SpiffWorkflow runs the model (scripts, conditions, timer expressions,
+    the sandbox's refusals) become ScriptFailed naming the element; database errors pass through."""
+    try:
+        yield
+    except (EngineError, SQLAlchemyError):
+        raise
+    except Exception as err:  # noqa: BLE001 - SpiffWorkflow raises plain Exception, e.g. bad duration
+        task = getattr(err, "task", None) or getattr(workflow.script_engine, "last_task", None)
+        where = derive.element_id(task) if task is not None else "unknown element"
+        raise ScriptFailed(where, _explain(err)) from None
+
+
+def _explain(err: Exception) -> str:
     cause = getattr(err, "exception", None)
     if cause is not None and str(cause):
         return str(cause)
-    return str(err).splitlines()[0]
+    text = str(err).splitlines()
+    return text[0] if text else type(err).__name__
 
 
 def _lock_instance(session: Session, instance_id: int) -> ProcessInstance:

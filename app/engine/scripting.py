@@ -20,6 +20,17 @@ class ProductScriptEngine(PythonScriptEngine):
         super().__init__(environment=SandboxedEnvironment(helpers=SCRIPT_HELPERS, time_limit=time_limit))
         # Results of external calls made by a worker, keyed by the service task's id, as JSON text.
         self.service_results: dict[Any, str] = {}
+        # The task whose expression or script ran last: SpiffWorkflow raises some errors about an
+        # expression's value (e.g. an invalid timer duration) without saying which task it was.
+        self.last_task: Any = None
+
+    def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
+        self.last_task = task
+        return super().evaluate(task, expression, external_context)
+
+    def execute(self, task: Any, script: str, external_context: Any = None) -> Any:
+        self.last_task = task
+        return super().execute(task, script, external_context)
 
     def call_service(self, task: Any, **kwargs: Any) -> str:
         # Overridden on the engine, not the environment: SpiffWorkflow 3.2's environment path hides
