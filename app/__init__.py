@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["SECRET_KEY"] = services.settings.secret_key or _dev_secret(services.settings)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = services.settings.secure_cookies
     app.extensions["dicase"] = services
 
     from app.web import register_web

@@ -21,6 +21,8 @@ class Settings:
         default_factory=lambda: _env("DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'dicase.db'}")
     )
     secret_key: str = field(default_factory=lambda: _env("SECRET_KEY", ""))
+    # Behind TLS in production the session cookie must never travel over plain HTTP.
+    secure_cookies: bool = field(default_factory=lambda: _env("SECURE_COOKIES", "0") == "1")
     processes_dir: Path = field(
         default_factory=lambda: Path(_env("PROCESSES_DIR", str(PROJECT_ROOT / "processes")))
     )

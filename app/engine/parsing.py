@@ -14,6 +14,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from .errors import DeploymentError
+from .sandbox import ScriptRejected, check_compiles
 
 MAX_SOURCE_BYTES = 5 * 1024 * 1024
 
@@ -76,6 +77,7 @@ def parse_process(source: str | bytes, file_name: str,
         # The parser's own bugs on unusual input surface as these; report them as the input's problem.
         raise DeploymentError(file_name, f"the process could not be read ({type(err).__name__}: {err})") from None
     _defer_service_tasks(spec, subprocess_specs)
+    _check_scripts(file_name, spec, subprocess_specs)
     return ParsedProcess(key, spec.description or key, spec, subprocess_specs)
 
 
@@ -86,6 +88,39 @@ def _defer_service_tasks(spec: BpmnProcessSpec, subprocess_specs: dict[str, Bpmn
         for task_spec in process_spec.task_specs.values():
             if isinstance(task_spec, ServiceTask):
                 task_spec.manual = True
+
+
+def _check_scripts(file_name: str, spec: BpmnProcessSpec,
+                   subprocess_specs: dict[str, BpmnProcessSpec]) -> None:
+    """Compile every script and expression of the model in the sandbox before it is stored."""
+    for process_spec in [spec, *subprocess_specs.values()]:
+        for task_spec in process_spec.task_specs.values():
+            for mode, source in _scripts_of(task_spec):
+                try:
+                    check_compiles(source, mode)
+                except ScriptRejected as err:
+                    raise DeploymentError(file_name, str(err),
+                                          element_id=task_spec.bpmn_id or task_spec.name) from None
+
+
+def _scripts_of(task_spec: Any) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for attr in ("script", "prescript", "postscript"):
+        if getattr(task_spec, attr, None):
+            found.append(("exec", getattr(task_spec, attr)))
+    for condition, _target in getattr(task_spec, "cond_task_specs", []):
+        expression = getattr(condition, "args", [None])[0] if condition is not None else None
+        if isinstance(expression, str):
+            found.append(("eval", expression))
+    event_definition = getattr(task_spec, "event_definition", None)
+    if isinstance(getattr(event_definition, "expression", None), str):
+        found.append(("eval", event_definition.expression))
+    for param in (getattr(task_spec, "operation_params", None) or {}).values():
+        found.append(("eval", param["value"]))
+    due = ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}).get("dueDate")
+    if due:
+        found.append(("eval", due))
+    return found
 
 
 def _first_line(err: Exception) -> str:

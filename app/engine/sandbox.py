@@ -967,3 +967,12 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
             ).with_traceback(error.__traceback__) from None
         finally:
             _ACTIVE_RUN.reset(token)
+
+
+def check_compiles(source: str, mode: str) -> None:
+    """Raise ScriptRejected if ``source`` cannot run in the sandbox; ``mode`` is 'eval' or 'exec'.
+
+    Deployment calls this for every script and expression, so a refused construct is reported when
+    the process owner deploys, not when a caseworker reaches the step.
+    """
+    _compile(source.strip() if mode == "eval" else source, mode)

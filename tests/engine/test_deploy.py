@@ -111,3 +111,19 @@ def test_every_miwg_reference_model_deploys_or_is_refused_clearly(services: Serv
             assert path.name in str(err) and err.reason
             outcomes[path.name] = f"refused: {err.reason}"
     assert len(outcomes) >= 20
+
+
+def test_a_script_the_sandbox_refuses_is_refused_at_deployment(services: Services) -> None:
+    source = P9_FILE.read_text(encoding="utf-8").replace(
+        "reports_submitted = 0", "reports_submitted = ().__class__")
+    with pytest.raises(DeploymentError) as err, transaction(services.sessions) as session:
+        deploy_source(session, "p09.bpmn", source, "t")
+    assert err.value.element_id == "start_reporting" and "__class__" in str(err.value)
+
+
+def test_a_condition_that_does_not_compile_is_refused_at_deployment(services: Services) -> None:
+    source = P9_FILE.read_text(encoding="utf-8").replace(
+        ">care_ended</bpmn:conditionExpression>", ">care_ended ==</bpmn:conditionExpression>")
+    with pytest.raises(DeploymentError) as err, transaction(services.sessions) as session:
+        deploy_source(session, "p09.bpmn", source, "t")
+    assert err.value.element_id == "care_continues"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.db import transaction
 from app.db.models import Incident
 from app.engine.deploy import deploy_source
-from app.engine.errors import ScriptFailed
+from app.engine.errors import DeploymentError, ScriptFailed
 from app.engine.runtime import Actor
 from app.services import Services
 
@@ -39,18 +39,31 @@ MODEL = """<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>
 """
 
-ESCAPES = [
+# Refused when the process owner deploys: the sandbox will not compile them.
+REFUSED_AT_DEPLOYMENT = [
     "import os\nos.system('id')",
     "__import__('os').system('id')",
     "x = ().__class__.__bases__[0].__subclasses__()",
+    "g = (i for i in [1])\nx = g.gi_frame.f_back.f_globals",
+]
+
+# Compile, but are stopped when they run.
+ESCAPES = [
     "x = open('/etc/passwd').read()",
     "x = os.listdir('/')",
-    "g = (i for i in [1])\nx = g.gi_frame.f_back.f_globals",
+    "x = getattr(1, '__class__')",
     "while True:\n    pass",
     "x = 'a' * 10**10",
     "x = [0] * 10**9",
     "x = 10 ** 10 ** 10",
 ]
+
+
+@pytest.mark.parametrize("script", REFUSED_AT_DEPLOYMENT)
+def test_an_escaping_script_is_refused_at_deployment(services: Services, script: str) -> None:
+    with pytest.raises(DeploymentError) as err, transaction(services.sessions) as session:
+        deploy_source(session, "escape.bpmn", MODEL.format(script=escape(script)), "t")
+    assert err.value.element_id == "attack" and "not allowed" in str(err.value)
 
 
 @pytest.mark.parametrize("script", ESCAPES)

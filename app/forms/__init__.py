@@ -1,0 +1,1 @@
+"""User task forms described by JSON Schema: loading, rendering fields, reading and validating."""
