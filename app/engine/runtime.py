@@ -191,6 +191,20 @@ class Engine:
 
         self._step(instance_id, step, incident_kind="script")
 
+    def task_data(self, task_id: int) -> dict[str, Any]:
+        """The data a user task sees, to pre-fill its form: what the case already holds is not
+        typed again. A read: no lock, nothing written."""
+        with self.sessions() as session:
+            row = session.get(HumanTask, task_id)
+            if row is None:
+                raise TaskNotFound(task_id)
+            instance = session.get(ProcessInstance, row.instance_id)
+            definition = session.get(ProcessDefinition, instance.definition_id) if instance else None
+            assert instance is not None and definition is not None
+            workflow = state.load(instance.state, specs_for(definition), self._script_engine())
+        task = workflow.get_task_from_id(UUID(row.task_guid))
+        return dict(task.data) if task is not None else {}
+
     # --- timers, jobs, messages ------------------------------------------------------------
 
     def fire_timer(self, timer_id: int, worker: str) -> bool:

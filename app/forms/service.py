@@ -104,12 +104,18 @@ def fields(schema: Schema, lang: str) -> list[Field]:
     return result
 
 
-def initial_values(schema: Schema) -> dict[str, Any]:
-    """Values a new form starts with: the schema's defaults."""
+def initial_values(schema: Schema, known: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Values a new form starts with: what the case already holds (``known``, the task's data),
+    else the schema's defaults."""
     values: dict[str, Any] = {}
     for name, prop in schema.get("properties", {}).items():
-        if "default" in prop:
-            values[name] = prop["default"] if _type(prop) == "boolean" else str(prop["default"])
+        if known and known.get(name) is not None:
+            value = known[name]
+        elif "default" in prop:
+            value = prop["default"]
+        else:
+            continue
+        values[name] = value if _type(prop) == "boolean" else str(value)
     return values
 
 

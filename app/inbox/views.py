@@ -56,7 +56,8 @@ def task(task_id: int) -> Response | tuple[str, int]:
         described = service.describe(row, service.process_name(db, row), utcnow())
     schema = forms.load_schema(services.settings.forms_dir, row.form_key) if row.form_key else None
     if request.method == "GET":
-        return _task_page(described, schema, forms.initial_values(schema) if schema else {})
+        known = services.engine.task_data(row.id) if schema else {}
+        return _task_page(described, schema, forms.initial_values(schema, known) if schema else {})
 
     data: dict[str, Any] = {}
     values: dict[str, Any] = {}

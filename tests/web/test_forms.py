@@ -328,3 +328,9 @@ def test_every_form_in_the_product_has_labels_in_both_languages() -> None:
         for lang in ("lv", "en"):
             for field in fields(schema, lang):
                 assert field.label and field.label != field.name, (path.name, field.name, lang)
+
+
+def test_a_form_is_prefilled_with_what_the_case_already_holds(anna: FlaskClient, p9_task: int) -> None:
+    page = anna.get(f"/tasks/{p9_task}").get_data(as_text=True)
+    # The dates given when the case was started are offered, not typed again.
+    assert 'value="2026-01-10"' in page and 'value="2024-05-01"' in page
