@@ -6,8 +6,9 @@ The returned dict must be JSON-serialisable; it becomes the service task's resul
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 Operation = Callable[[dict[str, Any], "CallContext"], dict[str, Any]]
 

@@ -59,11 +59,11 @@ def database_url(database_template: str, tmp_path: Path) -> str:
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = dict(
-        database_url=database_url, processes_dir=PROCESSES, forms_dir=FORMS,
-        job_backoff_seconds=0.05, lease_seconds=30.0, poll_seconds=0.05, script_time_limit=1.0,
-        adapter_timeout=5.0, start_simulators=False, in_process_workers=False,
-    )
+    values: dict[str, object] = {
+        "database_url": database_url, "processes_dir": PROCESSES, "forms_dir": FORMS,
+        "job_backoff_seconds": 0.05, "lease_seconds": 30.0, "poll_seconds": 0.05, "script_time_limit": 1.0,
+        "adapter_timeout": 5.0, "start_simulators": False, "in_process_workers": False,
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 

@@ -4,8 +4,9 @@ Values in task data are JSON (dates as ISO strings), so helpers take and return 
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
 
 from .calendar import add_months, end_of_day, parse_date
 from .out_of_family_care import next_report_due
@@ -28,7 +29,7 @@ def _today() -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 SCRIPT_HELPERS: dict[str, Callable[..., Any]] = {

@@ -3,17 +3,17 @@ workflow state, inside the same transaction as the state itself."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.audit.chain import append_instance_event
 from app.db.models import (
@@ -113,7 +113,7 @@ def _due_at(workflow: BpmnWorkflow, task: Any, expression: str | None) -> dateti
         return None
     try:
         value = workflow.script_engine.evaluate(task, expression)
-    except Exception as err:  # the sandbox and the expression's own errors alike
+    except Exception as err:  # noqa: BLE001 - any failure of the model's expression
         raise ScriptFailed(element_id(task), f"the due date expression failed: {err}") from None
     return to_utc(value, element_id(task))
 
@@ -126,7 +126,7 @@ def to_utc(value: Any, where: str) -> datetime:
         except ValueError:
             raise ScriptFailed(where, f"'{value}' is not an ISO date or date-time") from None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):
         return end_of_day(value)
     raise ScriptFailed(where, f"a date was expected, got {type(value).__name__}")
@@ -144,7 +144,7 @@ def _sync_jobs(session: Session, instance: ProcessInstance, workflow: BpmnWorkfl
     for guid, task in wanted.items():
         try:
             params = {name: p["value"] for name, p in task.task_spec.evaluate_params(task).items()}
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - any failure of the model's expression
             raise ScriptFailed(element_id(task), f"a service parameter failed: {err}") from None
         session.add(Job(
             instance_id=instance.id, task_guid=guid, element_id=element_id(task),
@@ -176,7 +176,7 @@ def _sync_timers(session: Session, instance: ProcessInstance, workflow: BpmnWork
 def timer_due_at(task: Any) -> datetime:
     value = task.task_spec.event_definition.details(task).value
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     return to_utc(str(value), element_id(task))
 
 

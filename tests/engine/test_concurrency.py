@@ -22,7 +22,8 @@ def test_concurrent_completion_of_one_task_has_one_winner(services: Services) ->
         barrier = threading.Barrier(2)
         outcomes: dict[str, object] = {}
 
-        def complete(name: str, task_id: int = task.id) -> None:
+        def complete(name: str, task_id: int = task.id, barrier: threading.Barrier = barrier,
+                     outcomes: dict[str, object] = outcomes) -> None:
             barrier.wait()
             try:
                 services.engine.complete_task(task_id, Actor(name, frozenset({"institution"})),

@@ -93,7 +93,7 @@ def test_cli_refuses_a_bad_file_without_a_stack_trace(database_url: str, tmp_pat
     (tmp_path / "bad.bpmn").write_text("<bpmn:definitions", encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "app.cli", "deploy", "--dir", str(tmp_path)],
-        capture_output=True, text=True, env={"DICASE_DATABASE_URL": database_url, "PATH": "/usr/bin"},
+        check=False, capture_output=True, text=True, env={"DICASE_DATABASE_URL": database_url, "PATH": "/usr/bin"},
         cwd=PROJECT_ROOT, timeout=120)
     assert result.returncode == 1
     assert "REFUSED bad.bpmn" in result.stderr and "Traceback" not in result.stderr

@@ -35,7 +35,7 @@ class ProcessInstance(Base):
     # Optimistic concurrency: every write checks and bumps this number.
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
 
 
 class HumanTask(Base):
