@@ -21,6 +21,7 @@ def _settings() -> Settings:
 def main() -> None:
     """DI Case: case management for the deinstitutionalisation programme."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @main.group()
@@ -100,7 +101,7 @@ def worker(job_threads: int, timer_threads: int) -> None:
 @click.option("--port", default=5000, show_default=True)
 def run(host: str, port: int) -> None:
     """Serve the app with in-process workers and simulators (the embedded default)."""
-    from werkzeug.serving import run_simple
+    import waitress
 
     from app import create_app
     from app.db.migrate import upgrade
@@ -130,7 +131,7 @@ def run(host: str, port: int) -> None:
     for user in DEMO_USERS:
         click.echo(f"  {user.username:<12} {user.password:<18} {user.display_name}")
     try:
-        run_simple(host, port, app, threaded=True, use_reloader=False)
+        waitress.serve(app, host=host, port=port, threads=8, ident="DI Case")
     finally:
         stop.set()
 
