@@ -112,9 +112,9 @@ def _scripts_of(task_spec: Any) -> list[tuple[str, str]]:
         expression = getattr(condition, "args", [None])[0] if condition is not None else None
         if isinstance(expression, str):
             found.append(("eval", expression))
-    event_definition = getattr(task_spec, "event_definition", None)
-    if isinstance(getattr(event_definition, "expression", None), str):
-        found.append(("eval", event_definition.expression))
+    timer_expression = getattr(getattr(task_spec, "event_definition", None), "expression", None)
+    if isinstance(timer_expression, str):
+        found.append(("eval", timer_expression))
     for param in (getattr(task_spec, "operation_params", None) or {}).values():
         found.append(("eval", param["value"]))
     due = ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}).get("dueDate")

@@ -532,7 +532,7 @@ def _getattr(value: Any, name: str) -> Any:
         if name not in _CLASS_ATTRIBUTES.get(value, ()):
             raise _refuse_attribute(value, name)
         return getattr(value, name)
-    base = _safe_base(type(value))
+    base = _safe_base(type(value))  # type: ignore[arg-type]
     if base is None:
         raise _refuse_attribute(value, name)
     if name in _MUTATING_METHODS.get(base, ()):
@@ -753,7 +753,7 @@ class _ScriptPolicy(RestrictingNodeTransformer):
     def visit_Yield(self, node: ast.Yield) -> ast.AST:
         return self._refuse(node, "Generator functions (yield)")
 
-    visit_YieldFrom = visit_Yield
+    visit_YieldFrom = visit_Yield  # type: ignore[assignment]
 
     def check_name(self, node: Any, name: str | None, allow_magic_methods: bool = False) -> None:
         if name is not None and name.startswith("_") and name != "_":
@@ -817,28 +817,28 @@ class _ScriptPolicy(RestrictingNodeTransformer):
     # The deadline: a tick wherever code can repeat.
 
     def visit_While(self, node: ast.While) -> Any:
-        node = super().visit_While(node)
+        node = super().visit_While(node)  # type: ignore[assignment]
         node.body.insert(0, _located(ast.Expr(_guard_call("_tick_", [], node)), node))
         return node
 
     def visit_For(self, node: ast.For) -> Any:
-        node = super().visit_For(node)
+        node = super().visit_For(node)  # type: ignore[assignment]
         node.body.insert(0, _located(ast.Expr(_guard_call("_tick_", [], node)), node))
         return node
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
-        node = super().visit_FunctionDef(node)
+        node = super().visit_FunctionDef(node)  # type: ignore[assignment]
         node.body.insert(0, _located(ast.Expr(_guard_call("_tick_", [], node)), node))
         return node
 
     def visit_Lambda(self, node: ast.Lambda) -> Any:
-        node = super().visit_Lambda(node)
+        node = super().visit_Lambda(node)  # type: ignore[assignment]
         tick = _guard_call("_tick_", [], node)
         node.body = _located(ast.BoolOp(op=ast.And(), values=[tick, node.body]), node.body)
         return node
 
     def visit_comprehension(self, node: ast.comprehension) -> Any:
-        node = super().visit_comprehension(node)
+        node = super().visit_comprehension(node)  # type: ignore[assignment]
         node.ifs.insert(0, _guard_call("_tick_", [], node.iter))  # runs once per item
         return node
 
@@ -854,7 +854,8 @@ def _compile_error_message(error: SyntaxError) -> str:
 def _compile(source: str, mode: str) -> CodeType:
     """Compile once per (source, mode): gateway conditions are evaluated over and over."""
     try:
-        return compile_restricted(source, filename=_SCRIPT_FILENAME, mode=mode, policy=_ScriptPolicy)
+        return compile_restricted(source, filename=_SCRIPT_FILENAME, mode=mode,  # type: ignore[arg-type]
+                                  policy=_ScriptPolicy)
     except SyntaxError as error:
         raise ScriptRejected(_compile_error_message(error)) from None
     except ValueError as error:  # e.g. a NUL character in the source
