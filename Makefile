@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres setup assets clean
+.PHONY: run test lint setup assets clean
 
 run: setup
 	$(BIN)/dicase db upgrade
@@ -14,6 +14,10 @@ run: setup
 
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check app workers adapters tests bench
+	$(BIN)/mypy app workers adapters
 
 setup: $(STAMP) assets
 

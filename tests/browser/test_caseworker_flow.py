@@ -16,7 +16,6 @@ from app.auth.service import create_user
 from app.db import transaction
 from app.engine.runtime import Actor
 from app.services import Services
-
 from tests.web.conftest import P9_START
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
