@@ -10,9 +10,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from app.db.models import Event, ProcessInstance, utcnow
@@ -39,23 +40,47 @@ def _normalised(detail: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(detail, default=str))
 
 
-def append_instance_event(session: Session, instance: ProcessInstance, kind: str, actor: str,
+class ChainHead(Protocol):
+    """An instance as a step holds it: the ORM row or the engine's Core row."""
+
+    id: int
+    event_seq: int
+    last_event_hash: str
+
+
+_PENDING = "dicase_pending_events"
+
+
+def append_instance_event(session: Session, instance: ChainHead, kind: str, actor: str,
                           element_id: str | None = None, detail: dict[str, Any] | None = None,
-                          at: datetime | None = None) -> Event:
-    """Append to the instance's chain. The caller holds the instance row for this transaction."""
+                          at: datetime | None = None) -> None:
+    """Append to the instance's chain. The caller holds the instance row for this transaction and
+    writes its new head (``event_seq``, ``last_event_hash``) in the same transaction. The rows are
+    inserted together just before the transaction commits."""
     occurred_at = at or utcnow()
     clean = _normalised(detail or {})
     seq = instance.event_seq + 1
     chain = instance_chain(instance.id)
-    digest = _digest(instance.last_event_hash or GENESIS, chain, seq, occurred_at, kind, actor,
-                     element_id, clean)
-    event = Event(chain=chain, seq=seq, instance_id=instance.id, occurred_at=occurred_at, kind=kind,
-                  actor=actor, element_id=element_id, detail=clean,
-                  prev_hash=instance.last_event_hash or GENESIS, hash=digest)
-    session.add(event)
+    prev = instance.last_event_hash or GENESIS
+    digest = _digest(prev, chain, seq, occurred_at, kind, actor, element_id, clean)
+    session.info.setdefault(_PENDING, []).append({
+        "chain": chain, "seq": seq, "instance_id": instance.id, "occurred_at": occurred_at,
+        "kind": kind, "actor": actor, "element_id": element_id, "detail": clean,
+        "prev_hash": prev, "hash": digest})
     instance.event_seq = seq
     instance.last_event_hash = digest
-    return event
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _insert_pending_events(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        session.execute(insert(cast(Table, Event.__table__)), pending)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _drop_pending_events(session: Session, _previous: Any) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def append_system_event(session: Session, kind: str, actor: str,

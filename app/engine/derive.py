@@ -3,6 +3,7 @@ workflow state, inside the same transaction as the state itself."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -12,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import delete, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from app.audit.chain import append_instance_event
@@ -20,14 +21,13 @@ from app.db.models import (
     HumanTask,
     Job,
     MessageSubscription,
-    ProcessDefinition,
-    ProcessInstance,
     Timer,
     utcnow,
 )
 from app.domain.calendar import end_of_day
 
 from .errors import ScriptFailed
+from .rows import DefinitionRow, InstanceRow
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 CANDIDATE_GROUPS_PROPERTY = "candidateGroups"
@@ -42,60 +42,92 @@ def element_id(task: Any) -> str:
     return task.task_spec.bpmn_id or task.task_spec.name
 
 
-def sync(session: Session, instance: ProcessInstance, definition: ProcessDefinition,
-         workflow: BpmnWorkflow, max_job_attempts: int) -> None:
+@dataclass
+class _OpenRow:
+    id: int
+    element_id: str
+
+
+def sync(session: Session, instance: InstanceRow, definition: DefinitionRow,
+         workflow: BpmnWorkflow, max_job_attempts: int, *, new_instance: bool = False) -> None:
     ready: dict[str, Any] = {}
     waiting: dict[str, Any] = {}
     for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
         (ready if task.state == TaskState.READY else waiting)[str(task.id)] = task
-    _sync_human_tasks(session, instance, definition, workflow, ready)
-    _sync_jobs(session, instance, workflow, ready, max_job_attempts)
-    _sync_timers(session, instance, workflow, waiting)
-    _sync_subscriptions(session, instance, waiting)
+    # A new instance has no rows yet; otherwise one round trip fetches every open one.
+    open_rows = {kind: {} for kind in "hjtm"} if new_instance else _open_rows(session, instance.id)
+    _sync_human_tasks(session, instance, definition, workflow, ready, open_rows["h"])
+    _sync_jobs(session, instance, ready, open_rows["j"], max_job_attempts)
+    _sync_timers(session, instance, workflow, waiting, open_rows["t"])
+    _sync_subscriptions(session, instance, waiting, open_rows["m"])
 
 
-def close_all(session: Session, instance: ProcessInstance, status: str = "cancelled") -> None:
+def _open_rows(session: Session, instance_id: int) -> dict[str, dict[str, _OpenRow]]:
+    query = union_all(
+        select(literal("h"), HumanTask.id, HumanTask.task_guid, HumanTask.element_id)
+        .where(HumanTask.instance_id == instance_id, HumanTask.status == "open"),
+        select(literal("j"), Job.id, Job.task_guid, Job.element_id)
+        .where(Job.instance_id == instance_id, Job.status.in_(("ready", "running", "incident"))),
+        select(literal("t"), Timer.id, Timer.task_guid, Timer.element_id)
+        .where(Timer.instance_id == instance_id, Timer.status.in_(("waiting", "incident"))),
+        select(literal("m"), MessageSubscription.id, MessageSubscription.task_guid,
+               MessageSubscription.element_id)
+        .where(MessageSubscription.instance_id == instance_id),
+    )
+    found: dict[str, dict[str, _OpenRow]] = {kind: {} for kind in "hjtm"}
+    for kind, row_id, guid, element in session.execute(query):
+        found[kind][guid] = _OpenRow(row_id, element)
+    return found
+
+
+def close_all(session: Session, instance: InstanceRow, status: str = "cancelled") -> None:
     """The instance ended or was terminated: nothing of it stays open."""
-    for row in session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
-                                                       HumanTask.status == "open")):
-        row.status = status
-    for timer in session.scalars(select(Timer).where(Timer.instance_id == instance.id,
-                                                     Timer.status == "waiting")):
-        timer.status = status
-    for job in session.scalars(select(Job).where(Job.instance_id == instance.id,
-                                                 Job.status.in_(("ready", "running")))):
-        job.status = status
-    for sub in session.scalars(select(MessageSubscription)
-                               .where(MessageSubscription.instance_id == instance.id)):
-        session.delete(sub)
+    iid = instance.id
+    session.execute(update(HumanTask).where(HumanTask.instance_id == iid, HumanTask.status == "open")
+                    .values(status=status))
+    session.execute(update(Timer).where(Timer.instance_id == iid, Timer.status == "waiting")
+                    .values(status=status))
+    session.execute(update(Job).where(Job.instance_id == iid, Job.status.in_(("ready", "running")))
+                    .values(status=status))
+    session.execute(delete(MessageSubscription).where(MessageSubscription.instance_id == iid))
 
 
 def _is_human(task: Any) -> bool:
     return bool(task.task_spec.manual) and not isinstance(task.task_spec, ServiceTask)
 
 
-def _sync_human_tasks(session: Session, instance: ProcessInstance, definition: ProcessDefinition,
-                      workflow: BpmnWorkflow, ready: dict[str, Any]) -> None:
+def _set_status(session: Session, model: Any, ids: list[int], status: str, **values: Any) -> None:
+    if ids:
+        session.execute(update(model).where(model.id.in_(ids)).values(status=status, **values)
+                        .execution_options(synchronize_session=False))
+
+
+def _sync_human_tasks(session: Session, instance: InstanceRow, definition: DefinitionRow,
+                      workflow: BpmnWorkflow, ready: dict[str, Any],
+                      open_rows: dict[str, _OpenRow]) -> None:
     wanted = {guid: t for guid, t in ready.items() if _is_human(t)}
-    for row in session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
-                                                       HumanTask.status == "open")):
-        if row.task_guid in wanted:
-            del wanted[row.task_guid]
-        else:
-            # Interrupted by a boundary event, a terminate end event or similar.
-            row.status = "cancelled"
-            append_instance_event(session, instance, "task_cancelled", "engine", row.element_id,
-                                  {"task_id": row.id})
+    gone = [row for guid, row in open_rows.items() if guid not in wanted]
+    # Interrupted by a boundary event, a terminate end event or similar.
+    _set_status(session, HumanTask, [row.id for row in gone], "cancelled")
+    for row in gone:
+        append_instance_event(session, instance, "task_cancelled", "engine", row.element_id,
+                              {"task_id": row.id})
+    new_rows = []
     for guid, task in wanted.items():
+        if guid in open_rows:
+            continue
         props = properties(task.task_spec)
-        session.add(HumanTask(
-            instance_id=instance.id, task_guid=guid, process_key=definition.process_key,
-            process_version=definition.version, business_key=instance.business_key,
-            element_id=element_id(task), element_name=task.task_spec.bpmn_name or element_id(task),
-            form_key=props.get(FORM_PROPERTY), lane=task.task_spec.lane,
-            candidate_groups=" ".join(candidate_groups(props, task.task_spec.lane)),
-            due_at=_due_at(workflow, task, props.get(DUE_DATE_PROPERTY)), status="open",
-        ))
+        new_rows.append({
+            "instance_id": instance.id, "task_guid": guid, "process_key": definition.process_key,
+            "process_version": definition.version, "business_key": instance.business_key,
+            "element_id": element_id(task), "element_name": task.task_spec.bpmn_name or element_id(task),
+            "form_key": props.get(FORM_PROPERTY), "lane": task.task_spec.lane,
+            "candidate_groups": " ".join(candidate_groups(props, task.task_spec.lane)),
+            "due_at": _due_at(workflow, task, props.get(DUE_DATE_PROPERTY)), "status": "open",
+            "assignee": None, "created_at": utcnow(),
+        })
+    if new_rows:
+        session.execute(insert(HumanTask), new_rows)
 
 
 def candidate_groups(props: dict[str, str], lane: str | None) -> list[str]:
@@ -132,45 +164,47 @@ def to_utc(value: Any, where: str) -> datetime:
     raise ScriptFailed(where, f"a date was expected, got {type(value).__name__}")
 
 
-def _sync_jobs(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow,
-               ready: dict[str, Any], max_attempts: int) -> None:
+def _sync_jobs(session: Session, instance: InstanceRow, ready: dict[str, Any],
+               open_rows: dict[str, _OpenRow], max_attempts: int) -> None:
     wanted = {guid: t for guid, t in ready.items() if isinstance(t.task_spec, ServiceTask)}
-    for job in session.scalars(select(Job).where(Job.instance_id == instance.id,
-                                                 Job.status.in_(("ready", "running", "incident")))):
-        if job.task_guid in wanted:
-            del wanted[job.task_guid]
-        else:
-            job.status = "cancelled"
+    _set_status(session, Job, [row.id for guid, row in open_rows.items() if guid not in wanted],
+                "cancelled")
+    new_rows = []
     for guid, task in wanted.items():
+        if guid in open_rows:
+            continue
         try:
             params = {name: p["value"] for name, p in task.task_spec.evaluate_params(task).items()}
         except Exception as err:  # noqa: BLE001 - any failure of the model's expression
             raise ScriptFailed(element_id(task), f"a service parameter failed: {err}") from None
-        session.add(Job(
-            instance_id=instance.id, task_guid=guid, element_id=element_id(task),
-            operation=task.task_spec.operation_name, parameters=params, status="ready",
-            attempts=0, max_attempts=max_attempts, next_attempt_at=utcnow(),
-            idempotency_key=f"dicase-job-{guid}",
-        ))
+        new_rows.append({
+            "instance_id": instance.id, "task_guid": guid, "element_id": element_id(task),
+            "operation": task.task_spec.operation_name, "parameters": params, "status": "ready",
+            "attempts": 0, "max_attempts": max_attempts, "next_attempt_at": utcnow(), "created_at": utcnow(),
+            "idempotency_key": f"dicase-job-{guid}",
+        })
+    if new_rows:
+        session.execute(insert(Job), new_rows)
 
 
-def _sync_timers(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow,
-                 waiting: dict[str, Any]) -> None:
+def _sync_timers(session: Session, instance: InstanceRow, workflow: BpmnWorkflow,
+                 waiting: dict[str, Any], open_rows: dict[str, _OpenRow]) -> None:
     wanted = {guid: t for guid, t in waiting.items()
               if isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition)}
-    for timer in session.scalars(select(Timer).where(Timer.instance_id == instance.id,
-                                                     Timer.status.in_(("waiting", "incident")))):
-        if timer.task_guid in wanted:
-            del wanted[timer.task_guid]
+    fired: list[int] = []
+    cancelled: list[int] = []
+    for guid, row in open_rows.items():
+        if guid in wanted:
             continue
-        task = workflow.get_task_from_id(UUID(timer.task_guid))
-        if task is not None and task.has_state(TaskState.COMPLETED):
-            timer.status, timer.fired_at = "fired", utcnow()
-        else:
-            timer.status = "cancelled"
-    for guid, task in wanted.items():
-        session.add(Timer(instance_id=instance.id, task_guid=guid, element_id=element_id(task),
-                          due_at=timer_due_at(task), status="waiting"))
+        task = workflow.get_task_from_id(UUID(guid))
+        (fired if task is not None and task.has_state(TaskState.COMPLETED) else cancelled).append(row.id)
+    _set_status(session, Timer, fired, "fired", fired_at=utcnow())
+    _set_status(session, Timer, cancelled, "cancelled")
+    new_rows = [{"instance_id": instance.id, "task_guid": guid, "element_id": element_id(task),
+                     "due_at": timer_due_at(task), "status": "waiting", "created_at": utcnow()}
+                for guid, task in wanted.items() if guid not in open_rows]
+    if new_rows:
+        session.execute(insert(Timer), new_rows)
 
 
 def timer_due_at(task: Any) -> datetime:
@@ -180,17 +214,16 @@ def timer_due_at(task: Any) -> datetime:
     return to_utc(str(value), element_id(task))
 
 
-def _sync_subscriptions(session: Session, instance: ProcessInstance, waiting: dict[str, Any]) -> None:
+def _sync_subscriptions(session: Session, instance: InstanceRow, waiting: dict[str, Any],
+                        open_rows: dict[str, _OpenRow]) -> None:
     wanted = {guid: t for guid, t in waiting.items()
               if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)}
-    for sub in session.scalars(select(MessageSubscription)
-                               .where(MessageSubscription.instance_id == instance.id)):
-        if sub.task_guid in wanted:
-            del wanted[sub.task_guid]
-        else:
-            session.delete(sub)
-    for guid, task in wanted.items():
-        session.add(MessageSubscription(
-            instance_id=instance.id, task_guid=guid, element_id=element_id(task),
-            message_name=task.task_spec.event_definition.name, business_key=instance.business_key,
-        ))
+    gone = [row.id for guid, row in open_rows.items() if guid not in wanted]
+    if gone:
+        session.execute(delete(MessageSubscription).where(MessageSubscription.id.in_(gone)))
+    new_rows = [{"instance_id": instance.id, "task_guid": guid, "element_id": element_id(task),
+                     "message_name": task.task_spec.event_definition.name,
+                     "business_key": instance.business_key, "created_at": utcnow()}
+                for guid, task in wanted.items() if guid not in open_rows]
+    if new_rows:
+        session.execute(insert(MessageSubscription), new_rows)

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import Table, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,24 +31,21 @@ from app.db.models import (
     Incident,
     Job,
     MessageSubscription,
-    ProcessDefinition,
     ProcessInstance,
     Timer,
     utcnow,
 )
 
-from . import derive, state
+from . import derive, rows, state
 from .errors import (
     EngineError,
     InstanceNotActive,
-    InstanceNotFound,
     MessageNotCorrelated,
     NotYourTask,
     ScriptFailed,
     TaskAlreadyCompleted,
     TaskNoLongerOpen,
     TaskNotFound,
-    UnknownProcess,
 )
 from .parsing import ParsedProcess
 from .scripting import ProductScriptEngine
@@ -69,10 +66,16 @@ class Actor:
         return cls(name)
 
 
+_tasks = cast(Table, HumanTask.__table__)
+_TASK_COLUMNS = (_tasks.c.id, _tasks.c.instance_id, _tasks.c.task_guid, _tasks.c.element_id,
+                 _tasks.c.status, _tasks.c.assignee, _tasks.c.candidate_groups,
+                 _tasks.c.completed_by, _tasks.c.completed_at)
+
+
 @dataclass
 class _Loaded:
-    instance: ProcessInstance
-    definition: ProcessDefinition
+    instance: rows.InstanceRow
+    definition: rows.DefinitionRow
     parsed: ParsedProcess
     workflow: BpmnWorkflow
 
@@ -88,49 +91,42 @@ class Engine:
               business_key: str | None = None, actor: Actor) -> int:
         """Start the latest deployed version of ``process_key``; returns the instance id."""
         with transaction(self.sessions) as session:
-            definition = session.scalars(
-                select(ProcessDefinition).where(ProcessDefinition.process_key == process_key)
-                .order_by(ProcessDefinition.version.desc()).limit(1)
-            ).first()
-            if definition is None:
-                raise UnknownProcess(process_key)
-            parsed = specs_for(definition)
+            definition = rows.latest_definition(session, process_key)
+            parsed = specs_for(session, definition)
             workflow = state.new_workflow(parsed, self._script_engine())
             for task in workflow.get_tasks(state=TaskState.READY):
                 task.data.update(data or {})
             ran = _run(workflow)
-            instance = ProcessInstance(
-                definition_id=definition.id, process_key=process_key, business_key=business_key,
-                status="active", state=state.dump(workflow), started_by=actor.username,
-            )
-            session.add(instance)
-            session.flush()
+            instance = rows.insert_instance(session, definition, business_key, state.dump(workflow),
+                                            actor.username)
             append_instance_event(session, instance, "instance_started", actor.username, None,
                                   {"process_key": process_key, "version": definition.version,
                                    "business_key": business_key, "data": data or {}})
             self._finish_step(session, _Loaded(instance, definition, parsed, workflow), ran,
-                              dump=False)
+                              new_instance=True)
             return instance.id
 
     def suspend(self, instance_id: int, actor: Actor, reason: str = "") -> None:
         with transaction(self.sessions) as session:
-            instance = _lock_instance(session, instance_id)
+            instance = rows.lock_instance(session, instance_id)
             _require_active(instance)
             instance.status = "suspended"
             append_instance_event(session, instance, "instance_suspended", actor.username, None,
                                   {"reason": reason})
+            rows.write_instance(session, instance)
 
     def resume(self, instance_id: int, actor: Actor) -> None:
         with transaction(self.sessions) as session:
-            instance = _lock_instance(session, instance_id)
+            instance = rows.lock_instance(session, instance_id)
             if instance.status != "suspended":
                 raise InstanceNotActive(instance_id, instance.status)
             instance.status = "active"
             append_instance_event(session, instance, "instance_resumed", actor.username)
+            rows.write_instance(session, instance)
 
     def terminate(self, instance_id: int, actor: Actor, reason: str = "") -> None:
         with transaction(self.sessions) as session:
-            instance = _lock_instance(session, instance_id)
+            instance = rows.lock_instance(session, instance_id)
             if instance.status in ("completed", "terminated"):
                 raise InstanceNotActive(instance_id, instance.status)
             instance.status = "terminated"
@@ -138,6 +134,7 @@ class Engine:
             derive.close_all(session, instance)
             append_instance_event(session, instance, "instance_terminated", actor.username, None,
                                   {"reason": reason})
+            rows.write_instance(session, instance)
 
     # --- human tasks -----------------------------------------------------------------------
 
@@ -147,20 +144,22 @@ class Engine:
             if row.assignee and row.assignee != actor.username:
                 raise NotYourTask(task_id, f"it is assigned to {row.assignee}")
             _require_candidate(row, actor)
-            instance = _lock_instance(session, row.instance_id)
+            instance = rows.lock_instance(session, row.instance_id)
             row.assignee = actor.username
             append_instance_event(session, instance, "task_claimed", actor.username, row.element_id,
                                   {"task_id": row.id})
+            rows.write_instance(session, instance)
 
     def unclaim(self, task_id: int, actor: Actor) -> None:
         with transaction(self.sessions) as session:
             row = _open_task(session, task_id)
             if row.assignee != actor.username:
                 raise NotYourTask(task_id, "only the person it is assigned to can release it")
-            instance = _lock_instance(session, row.instance_id)
+            instance = rows.lock_instance(session, row.instance_id)
             row.assignee = None
             append_instance_event(session, instance, "task_released", actor.username, row.element_id,
                                   {"task_id": row.id})
+            rows.write_instance(session, instance)
 
     def complete_task(self, task_id: int, actor: Actor, data: dict[str, Any]) -> None:
         """Complete a user task with validated form data and run the instance on."""
@@ -168,7 +167,7 @@ class Engine:
 
         def step(session: Session) -> None:
             loaded = self._load(session, instance_id)
-            row = session.scalars(select(HumanTask).where(HumanTask.id == task_id)).first()
+            row = session.execute(select(*_TASK_COLUMNS).where(_tasks.c.id == task_id)).first()
             if row is None:
                 raise TaskNotFound(task_id)
             if row.status == "completed":
@@ -184,7 +183,8 @@ class Engine:
             task.data.update(data)
             with _model_errors(loaded.workflow):
                 task.run()
-            row.status, row.completed_at, row.completed_by = "completed", utcnow(), actor.username
+            session.execute(update(_tasks).where(_tasks.c.id == task_id).values(
+                status="completed", completed_at=utcnow(), completed_by=actor.username))
             append_instance_event(session, loaded.instance, "task_completed", actor.username,
                                   row.element_id, {"task_id": row.id, "data": data})
             self._finish_step(session, loaded, _run(loaded.workflow))
@@ -195,13 +195,13 @@ class Engine:
         """The data a user task sees, to pre-fill its form: what the case already holds is not
         typed again. A read: no lock, nothing written."""
         with self.sessions() as session:
-            row = session.get(HumanTask, task_id)
+            row = session.execute(select(*_TASK_COLUMNS).where(_tasks.c.id == task_id)).first()
             if row is None:
                 raise TaskNotFound(task_id)
-            instance = session.get(ProcessInstance, row.instance_id)
-            definition = session.get(ProcessDefinition, instance.definition_id) if instance else None
-            assert instance is not None and definition is not None
-            workflow = state.load(instance.state, specs_for(definition), self._script_engine())
+            found = session.execute(select(ProcessInstance.state, ProcessInstance.definition_id)
+                                    .where(ProcessInstance.id == row.instance_id)).one()
+            parsed = specs_for(session, rows.definition(session, found.definition_id))
+            workflow = state.load(found.state, parsed, self._script_engine())
         task = workflow.get_task_from_id(UUID(row.task_guid))
         return dict(task.data) if task is not None else {}
 
@@ -225,9 +225,11 @@ class Engine:
             with _model_errors(loaded.workflow):
                 loaded.workflow.refresh_timers()
             self._finish_step(session, loaded, _run(loaded.workflow))
-            fired = timer.status == "fired"
-            if not fired and timer.status == "waiting":
-                timer.locked_by = timer.locked_until = None
+            now = session.scalar(select(Timer.status).where(Timer.id == timer_id))
+            fired = now == "fired"
+            if now == "waiting":  # SpiffWorkflow's clock says not yet: let the next tick retry
+                session.execute(update(Timer).where(Timer.id == timer_id)
+                                .values(locked_by=None, locked_until=None))
 
         self._step(instance_id, step, incident_kind="timer", timer_id=timer_id)
         return fired
@@ -305,35 +307,36 @@ class Engine:
 
     def _instance_of_task(self, task_id: int) -> int:
         with self.sessions() as session:
-            instance_id = session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
+            instance_id = session.scalar(select(_tasks.c.instance_id).where(_tasks.c.id == task_id))
         if instance_id is None:
             raise TaskNotFound(task_id)
         return instance_id
 
     def _load(self, session: Session, instance_id: int) -> _Loaded:
-        instance = _lock_instance(session, instance_id)
+        instance = rows.lock_instance(session, instance_id)
         _require_active(instance)
-        definition = session.get(ProcessDefinition, instance.definition_id)
-        assert definition is not None
-        parsed = specs_for(definition)
+        definition = rows.definition(session, instance.definition_id)
+        parsed = specs_for(session, definition)
         workflow = state.load(instance.state, parsed, self._script_engine())
         return _Loaded(instance, definition, parsed, workflow)
 
-    def _finish_step(self, session: Session, loaded: _Loaded, ran: _Ran, dump: bool = True) -> None:
+    def _finish_step(self, session: Session, loaded: _Loaded, ran: _Ran,
+                     new_instance: bool = False) -> None:
         instance, workflow = loaded.instance, loaded.workflow
-        if dump:
+        if not new_instance:  # a new instance was inserted with its state
             instance.state = state.dump(workflow)
-        instance.updated_at = utcnow()
         for timer_element in ran.timers_fired:
             append_instance_event(session, instance, "timer_fired", SYSTEM, timer_element)
         if ran.elements:
             append_instance_event(session, instance, "engine_ran", SYSTEM, None,
                                   {"elements": ran.elements})
-        derive.sync(session, instance, loaded.definition, workflow, self.settings.job_max_attempts)
+        derive.sync(session, instance, loaded.definition, workflow, self.settings.job_max_attempts,
+                    new_instance=new_instance)
         if workflow.is_completed():
             instance.status, instance.ended_at = "completed", utcnow()
             derive.close_all(session, instance)
             append_instance_event(session, instance, "instance_ended", SYSTEM)
+        rows.write_instance(session, instance)
 
     def _step(self, instance_id: int, step: Callable[[Session], None], *, incident_kind: str,
               job_id: int | None = None, timer_id: int | None = None) -> None:
@@ -347,7 +350,7 @@ class Engine:
     def _record_incident(self, instance_id: int, kind: str, err: ScriptFailed, *,
                          job_id: int | None, timer_id: int | None) -> None:
         with transaction(self.sessions) as session:
-            instance = _lock_instance(session, instance_id)
+            instance = rows.lock_instance(session, instance_id)
             session.add(Incident(instance_id=instance_id, job_id=job_id, timer_id=timer_id,
                                  element_id=err.element_id, kind=kind, message=str(err)))
             if job_id is not None:
@@ -362,6 +365,7 @@ class Engine:
                     timer.locked_by = timer.locked_until = None
             append_instance_event(session, instance, "incident_opened", SYSTEM, err.element_id,
                                   {"kind": kind, "message": str(err)})
+            rows.write_instance(session, instance)
 
 
 @dataclass
@@ -409,16 +413,7 @@ def _explain(err: Exception) -> str:
     return text[0] if text else type(err).__name__
 
 
-def _lock_instance(session: Session, instance_id: int) -> ProcessInstance:
-    instance = session.scalars(
-        select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
-    ).first()
-    if instance is None:
-        raise InstanceNotFound(instance_id)
-    return instance
-
-
-def _require_active(instance: ProcessInstance) -> None:
+def _require_active(instance: rows.InstanceRow) -> None:
     if instance.status != "active":
         raise InstanceNotActive(instance.id, instance.status)
 
@@ -434,7 +429,7 @@ def _open_task(session: Session, task_id: int) -> HumanTask:
     return row
 
 
-def _require_candidate(row: HumanTask, actor: Actor) -> None:
+def _require_candidate(row: Any, actor: Actor) -> None:
     groups = set(row.candidate_groups.split())
     if groups and not groups & actor.groups and row.assignee != actor.username:
         raise NotYourTask(row.id, "it is offered to " + ", ".join(sorted(groups)))

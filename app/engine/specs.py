@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import threading
 
-from app.db.models import ProcessDefinition
+from sqlalchemy.orm import Session
 
 from .parsing import ParsedProcess, parse_process
+from .rows import DefinitionRow, definition_source
 
 # Keyed by content hash: the same source always parses to the same spec, whichever database
 # (or definition row) it came from.
@@ -13,10 +14,11 @@ _cache: dict[str, ParsedProcess] = {}
 _lock = threading.Lock()
 
 
-def specs_for(definition: ProcessDefinition) -> ParsedProcess:
+def specs_for(session: Session, definition: DefinitionRow) -> ParsedProcess:
     parsed = _cache.get(definition.content_hash)
     if parsed is None:
-        parsed = parse_process(definition.source_xml, definition.file_name, definition.dmn_sources)
+        source, dmn_sources = definition_source(session, definition.id)
+        parsed = parse_process(source, definition.file_name, dmn_sources)
         with _lock:
             _cache[definition.content_hash] = parsed
     return parsed

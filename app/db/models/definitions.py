@@ -23,8 +23,9 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(255), default="")
     file_name: Mapped[str] = mapped_column(String(255))
     content_hash: Mapped[str] = mapped_column(String(64))
-    source_xml: Mapped[str] = mapped_column(Text)
+    # Loaded only when needed: the engine parses a version once and keeps the spec.
+    source_xml: Mapped[str] = mapped_column(Text, deferred=True)
     # Decision tables (DMN) the process calls, by file name, so a version is self-contained.
-    dmn_sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    dmn_sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, deferred=True)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deployed_by: Mapped[str] = mapped_column(String(120))
