@@ -49,6 +49,7 @@ class ChainHead(Protocol):
 
 
 _PENDING = "dicase_pending_events"
+_INSERT_EVENTS = insert(cast(Table, Event.__table__))
 
 
 def append_instance_event(session: Session, instance: ChainHead, kind: str, actor: str,
@@ -75,7 +76,7 @@ def append_instance_event(session: Session, instance: ChainHead, kind: str, acto
 def _insert_pending_events(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
-        session.execute(insert(cast(Table, Event.__table__)), pending)
+        session.connection().execute(_INSERT_EVENTS, pending)
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")

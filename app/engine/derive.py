@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, insert, literal, select, union_all, update
+from sqlalchemy import Table, bindparam, delete, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from app.audit.chain import append_instance_event
@@ -62,20 +62,27 @@ def sync(session: Session, instance: InstanceRow, definition: DefinitionRow,
     _sync_subscriptions(session, instance, waiting, open_rows["m"])
 
 
+_INSERT_TASK = insert(cast(Table, HumanTask.__table__))
+_INSERT_JOB = insert(cast(Table, Job.__table__))
+_INSERT_TIMER = insert(cast(Table, Timer.__table__))
+_INSERT_SUBSCRIPTION = insert(cast(Table, MessageSubscription.__table__))
+_OPEN_ROWS = union_all(
+    select(literal("h"), HumanTask.id, HumanTask.task_guid, HumanTask.element_id)
+    .where(HumanTask.instance_id == bindparam("iid"), HumanTask.status == "open"),
+    select(literal("j"), Job.id, Job.task_guid, Job.element_id)
+    .where(Job.instance_id == bindparam("iid"), Job.status.in_(("ready", "running", "incident"))),
+    select(literal("t"), Timer.id, Timer.task_guid, Timer.element_id)
+    .where(Timer.instance_id == bindparam("iid"), Timer.status.in_(("waiting", "incident"))),
+    select(literal("m"), MessageSubscription.id, MessageSubscription.task_guid,
+           MessageSubscription.element_id)
+    .where(MessageSubscription.instance_id == bindparam("iid")),
+)
+
+
 def _open_rows(session: Session, instance_id: int) -> dict[str, dict[str, _OpenRow]]:
-    query = union_all(
-        select(literal("h"), HumanTask.id, HumanTask.task_guid, HumanTask.element_id)
-        .where(HumanTask.instance_id == instance_id, HumanTask.status == "open"),
-        select(literal("j"), Job.id, Job.task_guid, Job.element_id)
-        .where(Job.instance_id == instance_id, Job.status.in_(("ready", "running", "incident"))),
-        select(literal("t"), Timer.id, Timer.task_guid, Timer.element_id)
-        .where(Timer.instance_id == instance_id, Timer.status.in_(("waiting", "incident"))),
-        select(literal("m"), MessageSubscription.id, MessageSubscription.task_guid,
-               MessageSubscription.element_id)
-        .where(MessageSubscription.instance_id == instance_id),
-    )
+    session.flush()  # a job or timer changed through the ORM in this step must be seen as it is now
     found: dict[str, dict[str, _OpenRow]] = {kind: {} for kind in "hjtm"}
-    for kind, row_id, guid, element in session.execute(query):
+    for kind, row_id, guid, element in session.connection().execute(_OPEN_ROWS, {"iid": instance_id}):
         found[kind][guid] = _OpenRow(row_id, element)
     return found
 
@@ -127,7 +134,7 @@ def _sync_human_tasks(session: Session, instance: InstanceRow, definition: Defin
             "assignee": None, "created_at": utcnow(),
         })
     if new_rows:
-        session.execute(insert(HumanTask), new_rows)
+        session.connection().execute(_INSERT_TASK, new_rows)
 
 
 def candidate_groups(props: dict[str, str], lane: str | None) -> list[str]:
@@ -184,7 +191,7 @@ def _sync_jobs(session: Session, instance: InstanceRow, ready: dict[str, Any],
             "idempotency_key": f"dicase-job-{guid}",
         })
     if new_rows:
-        session.execute(insert(Job), new_rows)
+        session.connection().execute(_INSERT_JOB, new_rows)
 
 
 def _sync_timers(session: Session, instance: InstanceRow, workflow: BpmnWorkflow,
@@ -204,7 +211,7 @@ def _sync_timers(session: Session, instance: InstanceRow, workflow: BpmnWorkflow
                      "due_at": timer_due_at(task), "status": "waiting", "created_at": utcnow()}
                 for guid, task in wanted.items() if guid not in open_rows]
     if new_rows:
-        session.execute(insert(Timer), new_rows)
+        session.connection().execute(_INSERT_TIMER, new_rows)
 
 
 def timer_due_at(task: Any) -> datetime:
@@ -226,4 +233,4 @@ def _sync_subscriptions(session: Session, instance: InstanceRow, waiting: dict[s
                      "business_key": instance.business_key, "created_at": utcnow()}
                 for guid, task in wanted.items() if guid not in open_rows]
     if new_rows:
-        session.execute(insert(MessageSubscription), new_rows)
+        session.connection().execute(_INSERT_SUBSCRIPTION, new_rows)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import CursorResult, Table, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.db.models import ProcessDefinition, ProcessInstance, utcnow
+from app.db.models.base import UTCDateTime
 
 from .errors import EngineError, InstanceNotFound, UnknownProcess
 
@@ -60,31 +61,49 @@ _INSTANCE_COLUMNS = (_instances.c.id, _instances.c.definition_id, _instances.c.p
                      _instances.c.version, _instances.c.event_seq, _instances.c.last_event_hash)
 
 
+# Built once: an engine step runs these thousands of times, and building a statement and its
+# cache key costs more than executing it. Executed on the session's connection, past the ORM.
+_LATEST_DEFINITION = (select(*_DEFINITION_COLUMNS)
+                      .where(_definitions.c.process_key == bindparam("key"))
+                      .order_by(_definitions.c.version.desc()).limit(1))
+_DEFINITION = select(*_DEFINITION_COLUMNS).where(_definitions.c.id == bindparam("id"))
+_DEFINITION_SOURCE = (select(_definitions.c.source_xml, _definitions.c.dmn_sources)
+                      .where(_definitions.c.id == bindparam("id")))
+_LOCK_INSTANCE = (select(*_INSTANCE_COLUMNS).where(_instances.c.id == bindparam("id"))
+                  .with_for_update())
+_INSERT_INSTANCE = insert(_instances).returning(_instances.c.id)
+_WRITE_INSTANCE = (
+    update(_instances)
+    .where(_instances.c.id == bindparam("b_id"), _instances.c.version == bindparam("b_version"))
+    .values(state=bindparam("b_state"), status=bindparam("b_status"),
+            event_seq=bindparam("b_event_seq"), last_event_hash=bindparam("b_last_event_hash"),
+            updated_at=bindparam("b_updated_at", type_=UTCDateTime()),
+            ended_at=func.coalesce(bindparam("b_ended_at", type_=UTCDateTime()),
+                                   _instances.c.ended_at),
+            version=bindparam("b_version") + 1)
+)
+
+
 def latest_definition(session: Session, process_key: str) -> DefinitionRow:
-    row = session.execute(select(*_DEFINITION_COLUMNS)
-                          .where(_definitions.c.process_key == process_key)
-                          .order_by(_definitions.c.version.desc()).limit(1)).first()
+    row = session.connection().execute(_LATEST_DEFINITION, {"key": process_key}).first()
     if row is None:
         raise UnknownProcess(process_key)
     return DefinitionRow(*row)
 
 
 def definition(session: Session, definition_id: int) -> DefinitionRow:
-    return DefinitionRow(*session.execute(select(*_DEFINITION_COLUMNS)
-                                          .where(_definitions.c.id == definition_id)).one())
+    return DefinitionRow(*session.connection().execute(_DEFINITION, {"id": definition_id}).one())
 
 
 def definition_source(session: Session, definition_id: int) -> tuple[str, dict[str, str]]:
-    row = session.execute(select(_definitions.c.source_xml, _definitions.c.dmn_sources)
-                          .where(_definitions.c.id == definition_id)).one()
+    row = session.connection().execute(_DEFINITION_SOURCE, {"id": definition_id}).one()
     return row.source_xml, row.dmn_sources or {}
 
 
 def lock_instance(session: Session, instance_id: int) -> InstanceRow:
     """Read the instance row and hold it for this transaction (FOR UPDATE on PostgreSQL; SQLite's
     write transaction already excludes other writers)."""
-    row = session.execute(select(*_INSTANCE_COLUMNS).where(_instances.c.id == instance_id)
-                          .with_for_update()).first()
+    row = session.connection().execute(_LOCK_INSTANCE, {"id": instance_id}).first()
     if row is None:
         raise InstanceNotFound(instance_id)
     return InstanceRow(*row)
@@ -93,25 +112,22 @@ def lock_instance(session: Session, instance_id: int) -> InstanceRow:
 def insert_instance(session: Session, definition: DefinitionRow, business_key: str | None,
                     state: str, started_by: str) -> InstanceRow:
     now = utcnow()
-    instance_id = session.execute(insert(_instances).values(
-        definition_id=definition.id, process_key=definition.process_key, business_key=business_key,
-        status="active", state=state, started_by=started_by, created_at=now, updated_at=now,
-        event_seq=0, last_event_hash="", version=1).returning(_instances.c.id)).scalar_one()
+    instance_id = session.connection().execute(_INSERT_INSTANCE, {
+        "definition_id": definition.id, "process_key": definition.process_key,
+        "business_key": business_key, "status": "active", "state": state,
+        "started_by": started_by, "created_at": now, "updated_at": now, "event_seq": 0,
+        "last_event_hash": "", "version": 1}).scalar_one()
     return InstanceRow(instance_id, definition.id, definition.process_key, business_key, "active",
                        state, 1, 0, "")
 
 
 def write_instance(session: Session, instance: InstanceRow) -> None:
     """Write the step's outcome, only over the version this step read."""
-    values = {"state": instance.state, "status": instance.status, "event_seq": instance.event_seq,
-              "last_event_hash": instance.last_event_hash, "updated_at": utcnow(),
-              "version": instance.version + 1}
-    if instance.ended_at is not None:
-        values["ended_at"] = instance.ended_at
-    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-        update(_instances)
-        .where(_instances.c.id == instance.id, _instances.c.version == instance.version)
-        .values(**values))
+    result = session.connection().execute(_WRITE_INSTANCE, {
+        "b_id": instance.id, "b_version": instance.version, "b_state": instance.state,
+        "b_status": instance.status, "b_event_seq": instance.event_seq,
+        "b_last_event_hash": instance.last_event_hash, "b_updated_at": utcnow(),
+        "b_ended_at": instance.ended_at})
     if result.rowcount != 1:
         raise ConcurrentChange(instance.id)
     instance.version += 1

@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,6 +35,7 @@ from app.db.models import (
     Timer,
     utcnow,
 )
+from app.db.models.base import UTCDateTime
 
 from . import derive, rows, state
 from .errors import (
@@ -67,9 +68,13 @@ class Actor:
 
 
 _tasks = cast(Table, HumanTask.__table__)
-_TASK_COLUMNS = (_tasks.c.id, _tasks.c.instance_id, _tasks.c.task_guid, _tasks.c.element_id,
-                 _tasks.c.status, _tasks.c.assignee, _tasks.c.candidate_groups,
-                 _tasks.c.completed_by, _tasks.c.completed_at)
+_TASK = select(_tasks.c.id, _tasks.c.instance_id, _tasks.c.task_guid, _tasks.c.element_id,
+               _tasks.c.status, _tasks.c.assignee, _tasks.c.candidate_groups, _tasks.c.completed_by,
+               _tasks.c.completed_at).where(_tasks.c.id == bindparam("id"))
+_TASK_INSTANCE = select(_tasks.c.instance_id).where(_tasks.c.id == bindparam("id"))
+_COMPLETE_TASK = (update(_tasks).where(_tasks.c.id == bindparam("b_id"))
+                  .values(status="completed", completed_at=bindparam("b_at", type_=UTCDateTime()),
+                          completed_by=bindparam("b_by")))
 
 
 @dataclass
@@ -167,7 +172,7 @@ class Engine:
 
         def step(session: Session) -> None:
             loaded = self._load(session, instance_id)
-            row = session.execute(select(*_TASK_COLUMNS).where(_tasks.c.id == task_id)).first()
+            row = session.connection().execute(_TASK, {"id": task_id}).first()
             if row is None:
                 raise TaskNotFound(task_id)
             if row.status == "completed":
@@ -183,8 +188,8 @@ class Engine:
             task.data.update(data)
             with _model_errors(loaded.workflow):
                 task.run()
-            session.execute(update(_tasks).where(_tasks.c.id == task_id).values(
-                status="completed", completed_at=utcnow(), completed_by=actor.username))
+            session.connection().execute(_COMPLETE_TASK, {
+                "b_id": task_id, "b_at": utcnow(), "b_by": actor.username})
             append_instance_event(session, loaded.instance, "task_completed", actor.username,
                                   row.element_id, {"task_id": row.id, "data": data})
             self._finish_step(session, loaded, _run(loaded.workflow))
@@ -195,7 +200,7 @@ class Engine:
         """The data a user task sees, to pre-fill its form: what the case already holds is not
         typed again. A read: no lock, nothing written."""
         with self.sessions() as session:
-            row = session.execute(select(*_TASK_COLUMNS).where(_tasks.c.id == task_id)).first()
+            row = session.connection().execute(_TASK, {"id": task_id}).first()
             if row is None:
                 raise TaskNotFound(task_id)
             found = session.execute(select(ProcessInstance.state, ProcessInstance.definition_id)
@@ -306,8 +311,9 @@ class Engine:
         return ProductScriptEngine(time_limit=self.settings.script_time_limit)
 
     def _instance_of_task(self, task_id: int) -> int:
+        # Read outside the step's transaction: a task never moves to another instance.
         with self.sessions() as session:
-            instance_id = session.scalar(select(_tasks.c.instance_id).where(_tasks.c.id == task_id))
+            instance_id = session.connection().execute(_TASK_INSTANCE, {"id": task_id}).scalar()
         if instance_id is None:
             raise TaskNotFound(task_id)
         return instance_id
