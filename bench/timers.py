@@ -22,17 +22,19 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from datetime import UTC
 
-from app.config import Settings  # noqa: E402
-from app.db import transaction  # noqa: E402
-from app.db.migrate import upgrade  # noqa: E402
-from app.db.models import Timer  # noqa: E402
-from app.engine.deploy import deploy_source  # noqa: E402
-from app.engine.runtime import Actor  # noqa: E402
-from app.services import build_services  # noqa: E402
-from workers.runner import timer_loop, worker_name  # noqa: E402
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from app.config import Settings
+from app.db import transaction
+from app.db.migrate import upgrade
+from app.db.models import Timer
+from app.engine.deploy import deploy_source
+from app.engine.runtime import Actor
+from app.services import build_services
+from workers.runner import timer_loop, worker_name
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 WAIT_MODEL = """<?xml version="1.0" encoding="UTF-8"?>
@@ -59,10 +61,10 @@ def measure(url: str, n: int, spread: float, poll: float) -> list[float]:
     services = build_services(Settings(database_url=url, poll_seconds=poll))
     with transaction(services.sessions) as session:
         deploy_source(session, "bench_wait.bpmn", WAIT_MODEL, "bench")
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     # Lead time so that starting all instances finishes before the first timer is due.
-    first_due = datetime.now(timezone.utc) + timedelta(seconds=2 + n * 0.01)
+    first_due = datetime.now(UTC) + timedelta(seconds=2 + n * 0.01)
     for i in range(n):
         due = first_due + timedelta(seconds=spread * i / n)
         services.engine.start("bench_wait", {"due": due.isoformat()}, business_key=f"T{i}",
