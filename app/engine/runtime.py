@@ -145,11 +145,13 @@ class Engine:
 
     def claim(self, task_id: int, actor: Actor) -> None:
         with transaction(self.sessions) as session:
+            # The instance is locked before the task is read, so two people claiming at once
+            # are served one after the other and the second sees the first one's claim.
+            instance = rows.lock_instance(session, self._instance_of_task(task_id))
             row = _open_task(session, task_id)
             if row.assignee and row.assignee != actor.username:
                 raise NotYourTask(task_id, f"it is assigned to {row.assignee}")
             _require_candidate(row, actor)
-            instance = rows.lock_instance(session, row.instance_id)
             row.assignee = actor.username
             append_instance_event(session, instance, "task_claimed", actor.username, row.element_id,
                                   {"task_id": row.id})
@@ -157,10 +159,10 @@ class Engine:
 
     def unclaim(self, task_id: int, actor: Actor) -> None:
         with transaction(self.sessions) as session:
+            instance = rows.lock_instance(session, self._instance_of_task(task_id))
             row = _open_task(session, task_id)
             if row.assignee != actor.username:
                 raise NotYourTask(task_id, "only the person it is assigned to can release it")
-            instance = rows.lock_instance(session, row.instance_id)
             row.assignee = None
             append_instance_event(session, instance, "task_released", actor.username, row.element_id,
                                   {"task_id": row.id})

@@ -49,3 +49,30 @@ def test_concurrent_completion_of_one_task_has_one_winner(services: Services) ->
                 Event.instance_id == iid, Event.kind == "task_completed"))
         assert (completed, completions) == (1, 1)
         assert [t.element_id for t in open_tasks(services, iid)] == ["submit_periodic_report"]
+
+
+def test_concurrent_claims_of_one_task_have_one_winner(services: Services) -> None:
+    from app.engine.errors import NotYourTask
+
+    deploy_processes(services)
+    iid = services.engine.start(P9, p9_start_data("CL-1"), business_key="CL-1", actor=Actor("t"))
+    [task] = open_tasks(services, iid)
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def claim(name: str) -> None:
+        barrier.wait()
+        try:
+            services.engine.claim(task.id, Actor(name, frozenset({"institution"})))
+            outcomes[name] = "won"
+        except NotYourTask as err:
+            outcomes[name] = err
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in ("anna", "peteris")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [n for n, o in outcomes.items() if o == "won"]
+    assert len(winners) == 1
+    assert open_tasks(services, iid)[0].assignee == winners[0]
