@@ -15,7 +15,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,13 +23,13 @@ if str(ROOT) not in sys.path:
 
 from datetime import UTC
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from app.config import Settings
 from app.db import transaction
 from app.db.migrate import upgrade
 from app.db.models import Timer
+from app.db.scratch import scratch_database
 from app.engine.deploy import deploy_source
 from app.engine.runtime import Actor
 from app.services import build_services
@@ -104,17 +103,8 @@ def main() -> None:
             url = f"sqlite:///{tempfile.mkdtemp()}/timers.db"
             lags = measure(url, args.n, args.spread, args.poll)
         else:
-            name = f"dicase_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            try:
-                lags = measure(make_url(PG_SERVER).set(database=name).render_as_string(False),
-                               args.n, args.spread, args.poll)
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+            with scratch_database(PG_SERVER, "dicase_bench") as url:
+                lags = measure(url, args.n, args.spread, args.poll)
         lags.sort()
         p95 = lags[int(len(lags) * 0.95) - 1] if lags else float("nan")
         print(f"{backend:<10} {len(lags):>6} {statistics.median(lags):>9.3f} {p95:>7.3f} "
