@@ -76,6 +76,41 @@ def demo_data() -> None:
 
 
 @main.command()
+@click.option("--instance", "instance_id", type=int, default=None, help="Only this instance.")
+def incidents(instance_id: int | None) -> None:
+    """List open incidents: what the engine could not do by itself."""
+    from app.domain.calendar import RIGA
+    from app.engine.incidents import open_incidents
+
+    services = build_services(_settings())
+    with services.sessions() as session:
+        found = open_incidents(session, instance_id)
+    if not found:
+        click.echo("No open incidents.")
+    for incident in found:
+        when = incident.created_at.astimezone(RIGA).strftime("%d.%m.%Y %H:%M")
+        click.echo(f"  #{incident.id}  {when}  instance {incident.instance_id}  "
+                   f"{incident.kind:<7} {incident.element_id or '-'}: {incident.message}")
+
+
+@main.command()
+@click.argument("incident_id", type=int)
+@click.option("--by", "operator", required=True, help="Who retries (recorded in the history).")
+def retry(incident_id: int, operator: str) -> None:
+    """Retry an incident's job or timer and mark the incident resolved."""
+    from app.engine.errors import EngineError
+    from app.engine.incidents import retry as retry_incident
+
+    services = build_services(_settings())
+    try:
+        retry_incident(services.sessions, incident_id, operator)
+    except EngineError as err:
+        click.echo(str(err), err=True)
+        sys.exit(1)
+    click.echo(f"Incident {incident_id} resolved; its job or timer runs again.")
+
+
+@main.command()
 @click.option("--jobs", "job_threads", default=1, show_default=True, help="Job runner threads.")
 @click.option("--timers", "timer_threads", default=1, show_default=True, help="Timer threads.")
 def worker(job_threads: int, timer_threads: int) -> None:

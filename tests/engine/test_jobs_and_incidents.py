@@ -113,3 +113,30 @@ def test_a_script_failure_on_completion_is_reported_and_nothing_is_saved(service
     assert open_tasks(services, iid)[0].id == task.id
     assert instance(services, iid).state == before.state
     assert "incident_opened" in event_kinds(services, iid)
+
+
+def test_operators_list_and_retry_incidents_from_the_command_line(services: Services,
+                                                                  npais_simulator: object) -> None:
+    import subprocess
+    import sys
+
+    from app.config import PROJECT_ROOT
+
+    iid = _start_to_job(services)
+    _inject(npais_simulator, "malformed", 5)
+    _run_until_settled(services, iid)
+    env = {"DICASE_DATABASE_URL": services.settings.database_url, "PATH": "/usr/bin"}
+
+    def dicase(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True,
+                              text=True, env=env, cwd=PROJECT_ROOT, timeout=120, check=False)
+
+    listed = dicase("incidents")
+    assert listed.returncode == 0 and f"instance {iid}" in listed.stdout and "notify" in listed.stdout
+    with services.sessions() as session:
+        [incident] = incidents.open_incidents(session, iid)
+    assert dicase("retry", str(incident.id), "--by", "operator").returncode == 0
+    again = dicase("retry", str(incident.id), "--by", "operator")
+    assert again.returncode == 1 and "not open" in again.stderr
+    _run_until_settled(services, iid)
+    assert jobs(services, iid)[0].status == "done"
