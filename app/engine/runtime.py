@@ -89,6 +89,7 @@ class Engine:
     def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
         self.sessions = sessions
         self.settings = settings
+        self._definitions: dict[int, rows.DefinitionRow] = {}
 
     # --- instances -------------------------------------------------------------------------
 
@@ -170,9 +171,14 @@ class Engine:
 
     def complete_task(self, task_id: int, actor: Actor, data: dict[str, Any]) -> None:
         """Complete a user task with validated form data and run the instance on."""
-        instance_id = self._instance_of_task(task_id)
+        found: list[int] = []
 
         def step(session: Session) -> None:
+            instance_id = session.connection().execute(_TASK_INSTANCE, {"id": task_id}).scalar()
+            if instance_id is None:
+                raise TaskNotFound(task_id)
+            found.append(instance_id)
+            # Read after the instance is locked: a colleague's completion is then already visible.
             loaded = self._load(session, instance_id)
             row = session.connection().execute(_TASK, {"id": task_id}).first()
             if row is None:
@@ -196,7 +202,7 @@ class Engine:
                                   row.element_id, {"task_id": row.id, "data": data})
             self._finish_step(session, loaded, _run(loaded.workflow))
 
-        self._step(instance_id, step, incident_kind="script")
+        self._step(lambda: found[0], step, incident_kind="script")
 
     def task_data(self, task_id: int) -> dict[str, Any]:
         """The data a user task sees, to pre-fill its form: what the case already holds is not
@@ -238,7 +244,7 @@ class Engine:
                 session.execute(update(Timer).where(Timer.id == timer_id)
                                 .values(locked_by=None, locked_until=None))
 
-        self._step(instance_id, step, incident_kind="timer", timer_id=timer_id)
+        self._step(lambda: instance_id, step, incident_kind="timer", timer_id=timer_id)
         return fired
 
     def finish_job(self, job_id: int, worker: str, result: dict[str, Any]) -> bool:
@@ -274,7 +280,7 @@ class Engine:
             self._finish_step(session, loaded, _run(loaded.workflow))
             finished = True
 
-        self._step(instance_id, step, incident_kind="job", job_id=job_id)
+        self._step(lambda: instance_id, step, incident_kind="job", job_id=job_id)
         return finished
 
     def correlate(self, message_name: str, payload: dict[str, Any], *,
@@ -289,28 +295,38 @@ class Engine:
         if not instance_ids:
             raise MessageNotCorrelated(message_name, business_key)
         for instance_id in instance_ids:
-            def step(session: Session, instance_id: int = instance_id) -> None:
-                loaded = self._load(session, instance_id)
-                event = BpmnEvent(MessageEventDefinition(message_name), payload=payload)
-                try:
-                    with _model_errors(loaded.workflow):
-                        loaded.workflow.send_event(event)
-                except ScriptFailed as err:
-                    if "not waiting for" in err.reason:
-                        raise MessageNotCorrelated(message_name, business_key) from None
-                    raise
-                append_instance_event(session, loaded.instance, "message_correlated",
-                                      actor.username, None,
-                                      {"message": message_name, "payload": payload})
-                self._finish_step(session, loaded, _run(loaded.workflow))
-
-            self._step(instance_id, step, incident_kind="message")
+            self._deliver(instance_id, message_name, payload, business_key, actor)
         return instance_ids
+
+    def _deliver(self, instance_id: int, message_name: str, payload: dict[str, Any],
+                 business_key: str | None, actor: Actor) -> None:
+        def step(session: Session) -> None:
+            loaded = self._load(session, instance_id)
+            event = BpmnEvent(MessageEventDefinition(message_name), payload=payload)
+            try:
+                with _model_errors(loaded.workflow):
+                    loaded.workflow.send_event(event)
+            except ScriptFailed as err:
+                if "not waiting for" in err.reason:
+                    raise MessageNotCorrelated(message_name, business_key) from None
+                raise
+            append_instance_event(session, loaded.instance, "message_correlated", actor.username,
+                                  None, {"message": message_name, "payload": payload})
+            self._finish_step(session, loaded, _run(loaded.workflow))
+
+        self._step(lambda: instance_id, step, incident_kind="message")
 
     # --- internals -------------------------------------------------------------------------
 
     def _script_engine(self) -> ProductScriptEngine:
         return ProductScriptEngine(time_limit=self.settings.script_time_limit)
+
+    def _definition(self, session: Session, definition_id: int) -> rows.DefinitionRow:
+        # Definition rows never change once deployed, so each is read once per engine.
+        found = self._definitions.get(definition_id)
+        if found is None:
+            found = self._definitions[definition_id] = rows.definition(session, definition_id)
+        return found
 
     def _instance_of_task(self, task_id: int) -> int:
         # Read outside the step's transaction: a task never moves to another instance.
@@ -323,7 +339,7 @@ class Engine:
     def _load(self, session: Session, instance_id: int) -> _Loaded:
         instance = rows.lock_instance(session, instance_id)
         _require_active(instance)
-        definition = rows.definition(session, instance.definition_id)
+        definition = self._definition(session, instance.definition_id)
         parsed = specs_for(session, definition)
         workflow = state.load(instance.state, parsed, self._script_engine())
         return _Loaded(instance, definition, parsed, workflow)
@@ -346,13 +362,16 @@ class Engine:
             append_instance_event(session, instance, "instance_ended", SYSTEM)
         rows.write_instance(session, instance)
 
-    def _step(self, instance_id: int, step: Callable[[Session], None], *, incident_kind: str,
-              job_id: int | None = None, timer_id: int | None = None) -> None:
+    def _step(self, instance_of: Callable[[], int], step: Callable[[Session], None], *,
+              incident_kind: str, job_id: int | None = None, timer_id: int | None = None) -> None:
+        """Run ``step`` in one transaction; a model failure becomes an incident on the instance
+        (``instance_of`` names it, once the step has found it)."""
         try:
             with transaction(self.sessions) as session:
                 step(session)
         except ScriptFailed as err:
-            self._record_incident(instance_id, incident_kind, err, job_id=job_id, timer_id=timer_id)
+            self._record_incident(instance_of(), incident_kind, err, job_id=job_id,
+                                  timer_id=timer_id)
             raise
 
     def _record_incident(self, instance_id: int, kind: str, err: ScriptFailed, *,
