@@ -14,7 +14,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.db.models import ProcessDefinition, ProcessInstance, utcnow
+from app.db.models import HumanTask, ProcessDefinition, ProcessInstance, utcnow
 from app.db.models.base import UTCDateTime
 
 from .errors import EngineError, InstanceNotFound, UnknownProcess
@@ -71,6 +71,13 @@ _DEFINITION_SOURCE = (select(_definitions.c.source_xml, _definitions.c.dmn_sourc
                       .where(_definitions.c.id == bindparam("id")))
 _LOCK_INSTANCE = (select(*_INSTANCE_COLUMNS).where(_instances.c.id == bindparam("id"))
                   .with_for_update())
+_tasks = cast(Table, HumanTask.__table__)
+# One round trip for "which instance holds this task" and "lock that instance".
+_LOCK_INSTANCE_OF_TASK = (
+    select(*_INSTANCE_COLUMNS)
+    .where(_instances.c.id == select(_tasks.c.instance_id).where(_tasks.c.id == bindparam("task"))
+           .scalar_subquery())
+    .with_for_update(of=_instances))
 _INSERT_INSTANCE = insert(_instances).returning(_instances.c.id)
 _WRITE_INSTANCE = (
     update(_instances)
@@ -107,6 +114,11 @@ def lock_instance(session: Session, instance_id: int) -> InstanceRow:
     if row is None:
         raise InstanceNotFound(instance_id)
     return InstanceRow(*row)
+
+
+def lock_instance_of_task(session: Session, task_id: int) -> InstanceRow | None:
+    row = session.connection().execute(_LOCK_INSTANCE_OF_TASK, {"task": task_id}).first()
+    return InstanceRow(*row) if row is not None else None
 
 
 def insert_instance(session: Session, definition: DefinitionRow, business_key: str | None,

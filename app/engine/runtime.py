@@ -174,12 +174,12 @@ class Engine:
         found: list[int] = []
 
         def step(session: Session) -> None:
-            instance_id = session.connection().execute(_TASK_INSTANCE, {"id": task_id}).scalar()
-            if instance_id is None:
+            instance = rows.lock_instance_of_task(session, task_id)
+            if instance is None:
                 raise TaskNotFound(task_id)
-            found.append(instance_id)
+            found.append(instance.id)
             # Read after the instance is locked: a colleague's completion is then already visible.
-            loaded = self._load(session, instance_id)
+            loaded = self._load_locked(session, instance)
             row = session.connection().execute(_TASK, {"id": task_id}).first()
             if row is None:
                 raise TaskNotFound(task_id)
@@ -337,7 +337,9 @@ class Engine:
         return instance_id
 
     def _load(self, session: Session, instance_id: int) -> _Loaded:
-        instance = rows.lock_instance(session, instance_id)
+        return self._load_locked(session, rows.lock_instance(session, instance_id))
+
+    def _load_locked(self, session: Session, instance: rows.InstanceRow) -> _Loaded:
         _require_active(instance)
         definition = self._definition(session, instance.definition_id)
         parsed = specs_for(session, definition)
