@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from app.auth.passwords import hash_password
+from app.auth.service import create_user
 from app.db import transaction
 from app.db.models import ProcessInstance, User
 from app.domain.calendar import add_months
@@ -46,9 +46,8 @@ def load_demo_data(services: Services, today: date | None = None) -> list[DemoUs
         existing = set(session.scalars(select(User.username)))
         for demo in DEMO_USERS:
             if demo.username not in existing:
-                session.add(User(username=demo.username, display_name=demo.display_name,
-                                 password_hash=hash_password(demo.password), roles=list(demo.roles),
-                                 groups=list(demo.groups), organisation_code=demo.organisation_code))
+                create_user(session, demo.username, demo.display_name, demo.password, demo.roles,
+                            demo.groups, demo.organisation_code)
         have_cases = session.scalar(select(ProcessInstance.id).where(
             ProcessInstance.process_key == P9_KEY).limit(1)) is not None
     if not have_cases:

@@ -1,0 +1,22 @@
+from sqlalchemy import func, select
+
+from app.auth.service import authenticate
+from app.db.models import HumanTask, ProcessInstance, User
+from app.demo import DEMO_USERS, load_demo_data
+from app.services import Services
+
+from .engine.helpers import deploy_processes
+
+
+def test_demo_data_loads_once_and_its_logins_work(services: Services) -> None:
+    deploy_processes(services)
+    load_demo_data(services)
+    load_demo_data(services)
+    with services.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(User)) == len(DEMO_USERS)
+        assert session.scalar(select(func.count()).select_from(ProcessInstance)) == 3
+        assert session.scalar(select(func.count()).select_from(HumanTask)
+                              .where(HumanTask.candidate_groups == "institution")) == 3
+        demo = DEMO_USERS[0]
+        assert authenticate(session, demo.username, demo.password) is not None
+        assert authenticate(session, demo.username, "wrong") is None
