@@ -71,7 +71,6 @@ _tasks = cast(Table, HumanTask.__table__)
 _TASK = select(_tasks.c.id, _tasks.c.instance_id, _tasks.c.task_guid, _tasks.c.element_id,
                _tasks.c.status, _tasks.c.assignee, _tasks.c.candidate_groups, _tasks.c.completed_by,
                _tasks.c.completed_at).where(_tasks.c.id == bindparam("id"))
-_TASK_INSTANCE = select(_tasks.c.instance_id).where(_tasks.c.id == bindparam("id"))
 _COMPLETE_TASK = (update(_tasks).where(_tasks.c.id == bindparam("b_id"))
                   .values(status="completed", completed_at=bindparam("b_at", type_=UTCDateTime()),
                           completed_by=bindparam("b_by")))
@@ -148,7 +147,7 @@ class Engine:
         with transaction(self.sessions) as session:
             # The instance is locked before the task is read, so two people claiming at once
             # are served one after the other and the second sees the first one's claim.
-            instance = rows.lock_instance(session, self._instance_of_task(task_id))
+            instance = _lock_instance_of_task(session, task_id)
             row = _open_task(session, task_id)
             if row.assignee and row.assignee != actor.username:
                 raise NotYourTask(task_id, f"it is assigned to {row.assignee}")
@@ -160,7 +159,7 @@ class Engine:
 
     def unclaim(self, task_id: int, actor: Actor) -> None:
         with transaction(self.sessions) as session:
-            instance = rows.lock_instance(session, self._instance_of_task(task_id))
+            instance = _lock_instance_of_task(session, task_id)
             row = _open_task(session, task_id)
             if row.assignee != actor.username:
                 raise NotYourTask(task_id, "only the person it is assigned to can release it")
@@ -174,9 +173,7 @@ class Engine:
         found: list[int] = []
 
         def step(session: Session) -> None:
-            instance = rows.lock_instance_of_task(session, task_id)
-            if instance is None:
-                raise TaskNotFound(task_id)
+            instance = _lock_instance_of_task(session, task_id)
             found.append(instance.id)
             # Read after the instance is locked: a colleague's completion is then already visible.
             loaded = self._load_locked(session, instance)
@@ -213,7 +210,7 @@ class Engine:
                 raise TaskNotFound(task_id)
             found = session.execute(select(ProcessInstance.state, ProcessInstance.definition_id)
                                     .where(ProcessInstance.id == row.instance_id)).one()
-            parsed = specs_for(session, rows.definition(session, found.definition_id))
+            parsed = specs_for(session, self._definition(session, found.definition_id))
             workflow = state.load(found.state, parsed, self._script_engine())
         task = workflow.get_task_from_id(UUID(row.task_guid))
         return dict(task.data) if task is not None else {}
@@ -328,14 +325,6 @@ class Engine:
             found = self._definitions[definition_id] = rows.definition(session, definition_id)
         return found
 
-    def _instance_of_task(self, task_id: int) -> int:
-        # Read outside the step's transaction: a task never moves to another instance.
-        with self.sessions() as session:
-            instance_id = session.connection().execute(_TASK_INSTANCE, {"id": task_id}).scalar()
-        if instance_id is None:
-            raise TaskNotFound(task_id)
-        return instance_id
-
     def _load(self, session: Session, instance_id: int) -> _Loaded:
         return self._load_locked(session, rows.lock_instance(session, instance_id))
 
@@ -445,6 +434,13 @@ def _explain(err: Exception) -> str:
 def _require_active(instance: rows.InstanceRow) -> None:
     if instance.status != "active":
         raise InstanceNotActive(instance.id, instance.status)
+
+
+def _lock_instance_of_task(session: Session, task_id: int) -> rows.InstanceRow:
+    instance = rows.lock_instance_of_task(session, task_id)
+    if instance is None:
+        raise TaskNotFound(task_id)
+    return instance
 
 
 def _open_task(session: Session, task_id: int) -> HumanTask:
