@@ -10,7 +10,7 @@ import threading
 import click
 
 from app.config import Settings
-from app.services import build_services
+from app.services import Services, build_services
 
 
 def _settings() -> Settings:
@@ -37,6 +37,31 @@ def db_upgrade() -> None:
     settings = _settings()
     upgrade(settings.database_url)
     click.echo("Database schema is up to date.")
+    _load_organisations(build_services(settings), None)
+
+
+@main.group()
+def organisations() -> None:
+    """Organisations and territories (reference data)."""
+
+
+@organisations.command("load")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Territory file in the format of data/territories.csv (default: that file).")
+def organisations_load(path: str | None) -> None:
+    """Insert or update the organisations from the territory file; nothing is deleted."""
+    _load_organisations(build_services(_settings()), path)
+
+
+def _load_organisations(services: Services, path: str | None) -> None:
+    from pathlib import Path
+
+    from app.access.organisations import TERRITORIES_FILE, load_organisations
+    from app.db import transaction
+
+    with transaction(services.sessions) as session:
+        count = load_organisations(session, Path(path) if path else TERRITORIES_FILE)
+    click.echo(f"Organisations loaded: {count}.")
 
 
 @main.command()

@@ -13,6 +13,7 @@ const files = [
   ["bpmn-js/dist/assets/bpmn-js.css", "bpmn-js/bpmn-js.css"],
   ["bpmn-js/dist/assets/bpmn-font/css/bpmn.css", "bpmn-js/bpmn-font/css/bpmn.css"],
   ["bpmn-js/dist/assets/bpmn-font/font", "bpmn-js/bpmn-font/font"],
+  ["htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"],
 ];
 
 for (const [from, to] of files) {

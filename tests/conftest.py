@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from app.access.organisations import load_organisations
 from app.config import PROJECT_ROOT, Settings
+from app.db import transaction
 from app.db.migrate import upgrade
 from app.db.models import Base
 from app.db.scratch import scratch_database
@@ -27,11 +29,24 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     if not server:
         path = tmp_path_factory.mktemp("db") / "template.sqlite"
         upgrade(f"sqlite:///{path}")
+        _load_reference_data(f"sqlite:///{path}")
         yield f"sqlite:///{path}"
         return
     with scratch_database(server, "dicase_test") as url:
         upgrade(url)
+        _load_reference_data(url)
         yield url
+
+
+def _load_reference_data(url: str) -> None:
+    services = build_services(make_settings(url))
+    with transaction(services.sessions) as session:
+        load_organisations(session)
+    services.db.dispose()
+
+
+# Reference data that every test database keeps; the rest is emptied between tests.
+_KEPT_TABLES = frozenset({"organisation"})
 
 
 @pytest.fixture
@@ -41,7 +56,8 @@ def database_url(database_template: str, tmp_path: Path) -> str:
         shutil.copy(database_template.split("///", 1)[1], path)
         return f"sqlite:///{path}"
     engine = create_engine(database_template)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables
+                       if t.name not in _KEPT_TABLES)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()

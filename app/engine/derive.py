@@ -32,6 +32,8 @@ from .rows import DefinitionRow, InstanceRow
 FORM_PROPERTY = "formJsonSchemaFilename"
 CANDIDATE_GROUPS_PROPERTY = "candidateGroups"
 DUE_DATE_PROPERTY = "dueDate"
+# When to look at the task again before it is due (Camunda calls it the follow-up date).
+FOLLOW_UP_PROPERTY = "followUpDate"
 
 
 def properties(task_spec: Any) -> dict[str, str]:
@@ -130,8 +132,9 @@ def _sync_human_tasks(session: Session, instance: InstanceRow, definition: Defin
             "element_id": element_id(task), "element_name": task.task_spec.bpmn_name or element_id(task),
             "form_key": props.get(FORM_PROPERTY), "lane": task.task_spec.lane,
             "candidate_groups": " ".join(candidate_groups(props, task.task_spec.lane)),
-            "due_at": _due_at(workflow, task, props.get(DUE_DATE_PROPERTY)), "status": "open",
-            "assignee": None, "created_at": utcnow(),
+            "due_at": _due_at(workflow, task, props.get(DUE_DATE_PROPERTY)),
+            "follow_up_at": _due_at(workflow, task, props.get(FOLLOW_UP_PROPERTY)), "status": "open",
+            "assignee": None, "created_at": utcnow(), **instance.scope.columns(),
         })
     if new_rows:
         session.connection().execute(_INSERT_TASK, new_rows)

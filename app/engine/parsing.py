@@ -117,9 +117,10 @@ def _scripts_of(task_spec: Any) -> list[tuple[str, str]]:
         found.append(("eval", timer_expression))
     for param in (getattr(task_spec, "operation_params", None) or {}).values():
         found.append(("eval", param["value"]))
-    due = ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}).get("dueDate")
-    if due:
-        found.append(("eval", due))
+    task_properties = (getattr(task_spec, "extensions", None) or {}).get("properties") or {}
+    for name in ("dueDate", "followUpDate"):
+        if task_properties.get(name):
+            found.append(("eval", task_properties[name]))
     return found
 
 

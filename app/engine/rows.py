@@ -7,13 +7,15 @@ written only where its version is still the one read.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from app.access.scope import Scope
 from app.db.models import HumanTask, ProcessDefinition, ProcessInstance, utcnow
 from app.db.models.base import UTCDateTime
 
@@ -51,6 +53,8 @@ class InstanceRow:
     version: int
     event_seq: int
     last_event_hash: str
+    # Whose record the instance is; its human tasks copy it (app.access.scope).
+    scope: Scope = Scope()
     ended_at: datetime | None = None
 
 
@@ -58,7 +62,11 @@ _DEFINITION_COLUMNS = (_definitions.c.id, _definitions.c.process_key, _definitio
                        _definitions.c.file_name, _definitions.c.content_hash)
 _INSTANCE_COLUMNS = (_instances.c.id, _instances.c.definition_id, _instances.c.process_key,
                      _instances.c.business_key, _instances.c.status, _instances.c.state,
-                     _instances.c.version, _instances.c.event_seq, _instances.c.last_event_hash)
+                     _instances.c.version, _instances.c.event_seq, _instances.c.last_event_hash,
+                     _instances.c.record_kind, _instances.c.person_id,
+                     _instances.c.municipality_code, _instances.c.institution_code,
+                     _instances.c.orphan_court_code, _instances.c.confidential)
+_SCOPE_AT = 9  # where the scope columns start in _INSTANCE_COLUMNS
 
 
 # Built once: an engine step runs these thousands of times, and building a statement and its
@@ -113,24 +121,31 @@ def lock_instance(session: Session, instance_id: int) -> InstanceRow:
     row = session.connection().execute(_LOCK_INSTANCE, {"id": instance_id}).first()
     if row is None:
         raise InstanceNotFound(instance_id)
-    return InstanceRow(*row)
+    return _instance_row(row)
 
 
 def lock_instance_of_task(session: Session, task_id: int) -> InstanceRow | None:
     row = session.connection().execute(_LOCK_INSTANCE_OF_TASK, {"task": task_id}).first()
-    return InstanceRow(*row) if row is not None else None
+    return _instance_row(row) if row is not None else None
+
+
+def _instance_row(row: Sequence[Any]) -> InstanceRow:
+    (instance_id, definition_id, process_key, business_key, status, state, version, event_seq,
+     last_event_hash) = row[:_SCOPE_AT]
+    return InstanceRow(instance_id, definition_id, process_key, business_key, status, state,
+                       version, event_seq, last_event_hash, Scope(*row[_SCOPE_AT:]))
 
 
 def insert_instance(session: Session, definition: DefinitionRow, business_key: str | None,
-                    state: str, started_by: str) -> InstanceRow:
+                    state: str, started_by: str, scope: Scope) -> InstanceRow:
     now = utcnow()
     instance_id = session.connection().execute(_INSERT_INSTANCE, {
         "definition_id": definition.id, "process_key": definition.process_key,
         "business_key": business_key, "status": "active", "state": state,
         "started_by": started_by, "created_at": now, "updated_at": now, "event_seq": 0,
-        "last_event_hash": "", "version": 1}).scalar_one()
+        "last_event_hash": "", "version": 1, **scope.columns()}).scalar_one()
     return InstanceRow(instance_id, definition.id, definition.process_key, business_key, "active",
-                       state, 1, 0, "")
+                       state, 1, 0, "", scope)
 
 
 def write_instance(session: Session, instance: InstanceRow) -> None:

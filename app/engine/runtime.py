@@ -23,6 +23,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.access.scope import Scope, offered_to
 from app.audit.chain import append_instance_event
 from app.config import Settings
 from app.db import transaction
@@ -93,8 +94,12 @@ class Engine:
     # --- instances -------------------------------------------------------------------------
 
     def start(self, process_key: str, data: dict[str, Any] | None = None, *,
-              business_key: str | None = None, actor: Actor) -> int:
-        """Start the latest deployed version of ``process_key``; returns the instance id."""
+              business_key: str | None = None, actor: Actor, scope: Scope | None = None) -> int:
+        """Start the latest deployed version of ``process_key``; returns the instance id.
+
+        ``scope`` says whose record the instance is (app.access.scope); without one the instance
+        is visible only to the organisations that see every record of its kind.
+        """
         with transaction(self.sessions) as session:
             definition = rows.latest_definition(session, process_key)
             parsed = specs_for(session, definition)
@@ -103,7 +108,8 @@ class Engine:
                 task.data.update(data or {})
             ran = _run(workflow)
             instance = rows.insert_instance(session, definition, business_key, state.dump(workflow),
-                                            actor.username)
+                                            actor.username,
+                                            scope or Scope.for_process(process_key))
             append_instance_event(session, instance, "instance_started", actor.username, None,
                                   {"process_key": process_key, "version": definition.version,
                                    "business_key": business_key, "data": data or {}})
@@ -166,6 +172,52 @@ class Engine:
             row.assignee = None
             append_instance_event(session, instance, "task_released", actor.username, row.element_id,
                                   {"task_id": row.id})
+            rows.write_instance(session, instance)
+
+    def assign(self, task_id: int, actor: Actor, assignee: str | None) -> None:
+        """A supervisor gives the task to a colleague (or back to the group with None).
+
+        Who may assign, and to whom, is checked by the caller against the record scope; the
+        engine records the change on the instance's history.
+        """
+        with transaction(self.sessions) as session:
+            instance = _lock_instance_of_task(session, task_id)
+            row = _open_task(session, task_id)
+            previous = row.assignee
+            row.assignee = assignee
+            row.delegated_by = None
+            append_instance_event(session, instance, "task_assigned", actor.username,
+                                  row.element_id, {"task_id": row.id, "from": previous,
+                                                   "to": assignee})
+            rows.write_instance(session, instance)
+
+    def delegate(self, task_id: int, actor: Actor, delegate: str) -> None:
+        """The assignee hands the task to a colleague for a while and can take it back."""
+        with transaction(self.sessions) as session:
+            instance = _lock_instance_of_task(session, task_id)
+            row = _open_task(session, task_id)
+            if row.assignee != actor.username:
+                raise NotYourTask(task_id, "only the person it is assigned to can delegate it")
+            if delegate == actor.username:
+                raise NotYourTask(task_id, "a task cannot be delegated to oneself")
+            row.delegated_by = row.delegated_by or actor.username
+            row.assignee = delegate
+            append_instance_event(session, instance, "task_delegated", actor.username,
+                                  row.element_id, {"task_id": row.id, "to": delegate})
+            rows.write_instance(session, instance)
+
+    def take_back(self, task_id: int, actor: Actor) -> None:
+        """The person who delegated the task makes it theirs again."""
+        with transaction(self.sessions) as session:
+            instance = _lock_instance_of_task(session, task_id)
+            row = _open_task(session, task_id)
+            if row.delegated_by != actor.username:
+                raise NotYourTask(task_id, "only the person who delegated it can take it back")
+            previous = row.assignee
+            row.assignee = actor.username
+            row.delegated_by = None
+            append_instance_event(session, instance, "task_taken_back", actor.username,
+                                  row.element_id, {"task_id": row.id, "from": previous})
             rows.write_instance(session, instance)
 
     def complete_task(self, task_id: int, actor: Actor, data: dict[str, Any]) -> None:
@@ -455,6 +507,5 @@ def _open_task(session: Session, task_id: int) -> HumanTask:
 
 
 def _require_candidate(row: Any, actor: Actor) -> None:
-    groups = set(row.candidate_groups.split())
-    if groups and not groups & actor.groups and row.assignee != actor.username:
-        raise NotYourTask(row.id, "it is offered to " + ", ".join(sorted(groups)))
+    if row.assignee != actor.username and not offered_to(row.candidate_groups, actor.groups):
+        raise NotYourTask(row.id, "it is offered to " + ", ".join(sorted(row.candidate_groups.split())))

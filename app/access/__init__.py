@@ -1,0 +1,1 @@
+"""Who may see and change which record: organisations, the record scope, and the access log."""
