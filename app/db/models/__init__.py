@@ -1,7 +1,9 @@
 from .access_log import AccessLogEntry
+from .attachments import Attachment
 from .base import Base, utcnow
 from .definitions import ProcessDefinition
 from .events import Event
+from .form_drafts import FormDraft, KeptForm
 from .instances import (
     HumanTask,
     Incident,
@@ -18,11 +20,14 @@ from .users import User
 
 __all__ = [
     "AccessLogEntry",
+    "Attachment",
     "Base",
     "Event",
+    "FormDraft",
     "HumanTask",
     "Incident",
     "Job",
+    "KeptForm",
     "MessageSubscription",
     "Organisation",
     "Person",
