@@ -1,16 +1,23 @@
-"""Demo users and demo cases for the embedded default (``dicase demo-data``). Idempotent."""
+"""Demo users, persons and cases for the embedded default (``dicase demo-data``). Idempotent.
+
+One account per kind of organisation, so each can be tried: an institution's caseworkers, a
+municipality's social worker, an orphan court, a planning region's expert, the ministry, the
+adoption register unit, a process owner, an auditor and an administrator.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from stdnum.lv import pvn
 
+from app.access.scope import viewer_of
 from app.auth.service import create_user
+from app.cases.service import register_person, start_process_for
 from app.db import transaction
-from app.db.models import ProcessInstance, User
+from app.db.models import Person, ProcessInstance, User
 from app.domain.calendar import add_months
-from app.engine.runtime import Actor
 from app.services import Services
 
 
@@ -27,10 +34,18 @@ class DemoUser:
 DEMO_USERS = (
     DemoUser("iestade", "Inese Kalniņa (VSAC «Rīga»)", "demo-iestade", ("caseworker",),
              ("institution",), "VSAC-RIGA"),
+    DemoUser("vaditajs", "Kristaps Zariņš (VSAC «Rīga», vadītājs)", "demo-vaditajs",
+             ("caseworker", "supervisor"), ("institution",), "VSAC-RIGA"),
+    DemoUser("soc", "Dace Liepiņa (Rīgas sociālais dienests)", "demo-soc", ("caseworker",),
+             ("social_service",), "RIGA"),
     DemoUser("baritiesa", "Jānis Ozols (Rīgas bāriņtiesa)", "demo-baritiesa", ("caseworker",),
-             ("orphan_court",), "RIGA"),
+             ("orphan_court",), "RIGA-BT"),
+    DemoUser("regions", "Ilze Krūmiņa (Rīgas plānošanas reģions)", "demo-regions",
+             ("interviewer",), ("planning_region_expert",), "PR-RIGA"),
     DemoUser("ministrija", "Laura Bērziņa (Labklājības ministrija)", "demo-ministrija",
              ("caseworker", "supervisor"), ("ministry",), "LM"),
+    DemoUser("adopcija", "Marta Eglīte (Adopcijas reģistrs)", "demo-adopcija", ("caseworker",),
+             ("adoption_register",), "LM-ADOPT"),
     DemoUser("procesi", "Pēteris Liepa (procesu īpašnieks)", "demo-procesi", ("process_owner",),
              (), "LM"),
     DemoUser("auditors", "Anna Vītola (auditore)", "demo-auditors", ("auditor",), (), "LM-AUDIT"),
@@ -38,6 +53,16 @@ DEMO_USERS = (
 )
 
 P9_KEY = "p09_out_of_family_care"
+
+
+def valid_personal_code(seed: int) -> str:
+    """A personal code in the new format (``32…``) with a correct check digit, for demo and
+    test persons; ``seed`` picks which one, so the same seed gives the same code."""
+    body = f"32{seed % 10**8:08d}"
+    for last in "0123456789":
+        if pvn.is_valid(body + last):
+            return f"{body[:6]}-{body[6:]}{last}"
+    return valid_personal_code(seed + 1)  # no check digit fits this body: take the next one
 
 
 def load_demo_data(services: Services, today: date | None = None) -> list[DemoUser]:
@@ -55,16 +80,30 @@ def load_demo_data(services: Services, today: date | None = None) -> list[DemoUs
     return list(DEMO_USERS)
 
 
+# Children placed in the institution at different times: some reports due soon, one overdue.
+_CHILDREN = (
+    ("Līga", "Bērziņa", "F", -30, -1, "P9-2026-0001"),
+    ("Roberts", "Kalniņš", "M", -96, -5, "P9-2026-0002"),
+    ("Elza", "Ozoliņa", "F", -14, -4, "P9-2026-0003"),
+)
+
+
 def _start_demo_cases(services: Services, today: date) -> None:
-    # Children placed at different times: some reports due soon, one already overdue.
-    cases = [
-        ("P9-2026-0001", add_months(today, -30), add_months(today, -1)),
-        ("P9-2026-0002", add_months(today, -96), add_months(today, -5)),
-        ("P9-2026-0003", add_months(today, -14), add_months(today, -4)),
-    ]
-    actor = Actor.system("demo-data")
-    for case_number, birth, placed in cases:
-        services.engine.start(P9_KEY, {
-            "case_number": case_number, "child_birth_date": birth.isoformat(),
-            "placement_date": placed.isoformat(), "orphan_court_code": "RIGA",
-        }, business_key=case_number, actor=actor)
+    for number, (given, family, sex, born, placed, case_number) in enumerate(_CHILDREN, start=1):
+        birth, placement = add_months(today, born), add_months(today, placed)
+        with transaction(services.sessions) as session:
+            registrar = viewer_of(session, "demo-data", ["caseworker"], ["institution"],
+                                  "VSAC-RIGA")
+            child = session.scalars(select(Person).where(
+                Person.personal_code == valid_personal_code(number))).first()
+            if child is None:
+                child = register_person(
+                    session, registrar, given_name=given, family_name=family,
+                    personal_code=valid_personal_code(number), birth_date=birth, sex=sex,
+                    municipality_code="RIGA", institution_code="VSAC-RIGA",
+                    orphan_court_code="RIGA-BT", address="Rīga")
+        with services.sessions() as session:
+            start_process_for(services.engine, session, registrar, child.id, P9_KEY, {
+                "case_number": case_number, "child_birth_date": birth.isoformat(),
+                "placement_date": placement.isoformat(), "orphan_court_code": "RIGA",
+            }, business_key=case_number)

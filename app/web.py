@@ -22,7 +22,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 
 from app import services_of
 from app.auth.service import SignedInUser, display_name_of, load_user
-from app.domain.calendar import format_lv
+from app.domain.calendar import format_lv, format_lv_datetime
 from app.engine.errors import (
     EngineError,
     InstanceNotActive,
@@ -73,16 +73,21 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals.update(csrf_token=csrf_token, csrf_field=CSRF_FIELD,
                                  current_language=current_language, languages=LANGUAGES)
     app.add_template_filter(format_lv, "lv_date")
+    app.add_template_filter(format_lv_datetime, "lv_datetime")
 
     app.register_error_handler(EngineError, _engine_error)
     app.register_error_handler(FormNotFound, _form_not_found)
     app.register_error_handler(HTTPException, _http_error)
 
     from app.auth.views import bp as auth_bp
+    from app.cases.views import bp as cases_bp
+    from app.forms.views import bp as forms_bp
     from app.inbox.views import bp as inbox_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(forms_bp)
+    app.register_blueprint(cases_bp)
     app.add_url_rule("/healthz", "healthz", healthz)
 
 

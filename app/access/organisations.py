@@ -114,4 +114,4 @@ def load_organisations(session: Session, path: Path = TERRITORIES_FILE) -> int:
 
 def organisation_names(session: Session, locale: str) -> dict[str, str]:
     column = Organisation.name_en if locale == "en" else Organisation.name_lv
-    return dict(session.execute(select(Organisation.code, column)).tuples().all())
+    return dict(session.execute(select(Organisation.code, column)).all())

@@ -1,11 +1,14 @@
 """The viewer of the current web request, worked out once per request."""
 from __future__ import annotations
 
-from flask import current_app, g
+from typing import NoReturn
+
+from flask import abort, current_app, g, request
 from flask_login import current_user
 
 from app import services_of
 
+from . import log as access_log
 from .scope import Viewer, viewer_of
 
 
@@ -18,3 +21,16 @@ def current_viewer() -> Viewer:
                                user.organisation_code)
         g.dicase_viewer = viewer
     return viewer
+
+
+def deny(record_type: str, record_id: int | None) -> NoReturn:
+    """A record outside the person's scope, or one that does not exist: the same 404 either
+    way, so ids cannot be probed, and a line in the access log."""
+    access_log.record_access(services_of(current_app).sessions, current_viewer(),
+                             access_log.DENIED, record_type, record_id, request.path)
+    abort(404)
+
+
+def log_view(record_type: str, record_id: int | None, action: str = access_log.VIEW) -> None:
+    access_log.record_access(services_of(current_app).sessions, current_viewer(), action,
+                             record_type, record_id, request.path)

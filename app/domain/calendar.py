@@ -35,3 +35,10 @@ def format_lv(day: date | datetime | None) -> str:
     if isinstance(day, datetime):
         day = day.astimezone(RIGA).date()
     return day.strftime("%d.%m.%Y")
+
+
+def format_lv_datetime(moment: datetime | None) -> str:
+    """DD.MM.YYYY HH:MM in Latvian time."""
+    if moment is None:
+        return ""
+    return moment.astimezone(RIGA).strftime("%d.%m.%Y %H:%M")

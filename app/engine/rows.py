@@ -8,7 +8,7 @@ written only where its version is still the one read.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -54,7 +54,7 @@ class InstanceRow:
     event_seq: int
     last_event_hash: str
     # Whose record the instance is; its human tasks copy it (app.access.scope).
-    scope: Scope = Scope()
+    scope: Scope = field(default_factory=Scope)
     ended_at: datetime | None = None
 
 

@@ -1,42 +1,86 @@
-"""The task inbox: which human tasks a person may work on, and how their deadlines read.
+"""The task inbox: the tabs, filters, search, sort and paging over ``human_task``, and how
+deadlines read.
 
-``workable_tasks`` is the one place that decides whether a person may see or act on a task; the
-list, the task page and every POST go through it, and the filter runs in SQL so the database
-never hands back a row the person may not see.
+Which tasks a person may see or act on is decided by ``app.access.scope`` (record scope plus
+candidate groups) and applied in SQL here, so the database never hands back a row the person may
+not see, and the tab counts cannot leak what the list hides.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, case, false, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.db.models import HumanTask, ProcessDefinition
+from app.access.scope import (
+    WORKING_ROLES,
+    Viewer,
+    actionable_filter,
+    group_offer,
+    offered_to,
+    record_filter,
+)
+from app.cases import personal_codes
+from app.db.models import HumanTask, Person, ProcessDefinition, SavedFilter, User
 from app.domain.calendar import RIGA
 
+MINE = "mine"
+GROUP = "group"
+TEAM = "team"
+COMPLETED = "completed"
+TABS = (MINE, GROUP, TEAM, COMPLETED)
 
-def workable_tasks(username: str, groups: Iterable[str]) -> Select[HumanTask]:
-    """Open tasks assigned to ``username``, or unassigned and offered to one of ``groups``.
-
-    ``candidate_groups`` is a space-separated list, so each group is matched as a whole word
-    inside ``' ' || candidate_groups || ' '`` (LIKE with escaping works on SQLite and PostgreSQL).
-    """
-    padded = literal(" ") + HumanTask.candidate_groups + literal(" ")
-    offered = [padded.contains(f" {group} ", autoescape=True)
-               for group in sorted(set(groups)) if group and not any(c.isspace() for c in group)]
-    return select(HumanTask).where(
-        HumanTask.status == "open",
-        or_(HumanTask.assignee == username,
-            and_(HumanTask.assignee.is_(None), or_(false(), *offered))),
-    )
+DUE_FILTERS = ("overdue", "today", "week", "none")
+SORTS = {"due": "due", "created": "created", "process": "process", "person": "person"}
+PAGE_SIZE = 25
+# How soon before the deadline a task reads "due soon".
+DUE_SOON_DAYS = 3
 
 
-def find_workable_task(session: Session, username: str, groups: Iterable[str],
-                       task_id: int) -> HumanTask | None:
-    """The task, if this person may work on it now; None also when it does not exist."""
-    return session.scalars(workable_tasks(username, groups).where(HumanTask.id == task_id)).first()
+@dataclass(frozen=True)
+class InboxQuery:
+    """What the person asked the inbox for; built from the query string, never trusted."""
+
+    tab: str = MINE
+    process_key: str = ""
+    element_id: str = ""
+    organisation: str = ""
+    due: str = ""
+    person: str = ""
+    sort: str = "due"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> InboxQuery:
+        tab = args.get("tab", MINE)
+        due = args.get("due", "")
+        sort = args.get("sort", "due")
+        try:
+            page = max(1, min(int(args.get("page", "1")), 100_000))
+        except ValueError:
+            page = 1
+        return cls(tab=tab if tab in TABS else MINE, process_key=args.get("process", "")[:120],
+                   element_id=args.get("task", "")[:255],
+                   organisation=args.get("organisation", "")[:40],
+                   due=due if due in DUE_FILTERS else "", person=args.get("person", "")[:120],
+                   sort=sort if sort in SORTS else "due", page=page)
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """The query string for this query with ``changes`` applied (empty values left out)."""
+        query = replace(self, **changes)
+        values = {"tab": query.tab, "process": query.process_key, "task": query.element_id,
+                  "organisation": query.organisation, "due": query.due, "person": query.person,
+                  "sort": query.sort, "page": query.page}
+        return {k: v for k, v in values.items() if v and not (k == "page" and v == 1)
+                and not (k == "sort" and v == "due") and not (k == "tab" and v == MINE)}
+
+    @property
+    def filters(self) -> dict[str, str]:
+        """The filter part only, as saved filters keep it."""
+        return {k: v for k, v in self.args(page=1).items() if k != "tab"}
 
 
 @dataclass(frozen=True)
@@ -44,26 +88,171 @@ class InboxRow:
     task: HumanTask
     process_name: str
     due_day: date | None
-    due_state: str  # overdue | today | later | none
+    due_state: str  # overdue | today | soon | later | none
+    person_name: str = ""
+    personal_code_masked: str = ""
+    follow_up_due: bool = False
 
 
-def inbox(session: Session, username: str, groups: Iterable[str], now: datetime) -> list[InboxRow]:
-    """The person's open tasks, soonest deadline first (tasks without one last), then oldest."""
-    query = (
-        workable_tasks(username, groups)
-        .add_columns(ProcessDefinition.name)
-        .outerjoin(ProcessDefinition, and_(
-            ProcessDefinition.process_key == HumanTask.process_key,
-            ProcessDefinition.version == HumanTask.process_version))
-        .order_by(case((HumanTask.due_at.is_(None), 1), else_=0), HumanTask.due_at,
-                  HumanTask.created_at, HumanTask.id)
-    )
-    return [describe(task, name, now) for task, name in session.execute(query).all()]
+@dataclass
+class InboxPage:
+    query: InboxQuery
+    rows: list[InboxRow]
+    total: int
+    counts: dict[str, int]
+    page_size: int = PAGE_SIZE
+    processes: list[tuple[str, str]] = field(default_factory=list)
+    task_types: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
 
 
-def describe(task: HumanTask, process_name: str | None, now: datetime) -> InboxRow:
+def tab_filter(viewer: Viewer, tab: str) -> ColumnElement[bool]:
+    """SQL condition for one tab of the inbox, always inside the viewer's record scope."""
+    in_scope = record_filter(viewer, HumanTask)
+    if tab == MINE:
+        return and_(HumanTask.status == "open", HumanTask.assignee == viewer.username, in_scope)
+    if tab == GROUP:
+        return and_(actionable_filter(viewer), HumanTask.assignee.is_(None))
+    if tab == TEAM:
+        # A supervisor sees every open task of the records their organisation works on.
+        if not viewer.is_supervisor:
+            return false()
+        return and_(HumanTask.status == "open", in_scope, group_offer(viewer.groups))
+    return and_(HumanTask.status == "completed", HumanTask.completed_by == viewer.username,
+                in_scope)
+
+
+def inbox_page(session: Session, viewer: Viewer, query: InboxQuery, now: datetime,
+               page_size: int = PAGE_SIZE, *, tab_chosen: bool = True) -> InboxPage:
+    """One page of one tab. When the person did not choose a tab and nothing is assigned to
+    them yet, the inbox opens on their groups' tasks rather than on an empty list."""
+    counts = tab_counts(session, viewer, now)
+    if not tab_chosen and counts[MINE] == 0 and counts[GROUP] > 0:
+        query = replace(query, tab=GROUP)
+    base = _filtered(select(HumanTask).where(tab_filter(viewer, query.tab)), query, now)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    listing = (base.add_columns(ProcessDefinition.name, Person.given_name, Person.family_name,
+                                Person.personal_code)
+               .outerjoin(ProcessDefinition, and_(
+                   ProcessDefinition.process_key == HumanTask.process_key,
+                   ProcessDefinition.version == HumanTask.process_version))
+               .outerjoin(Person, Person.id == HumanTask.person_id)
+               .order_by(*_order(query))
+               .limit(page_size).offset((query.page - 1) * page_size))
+    rows = [describe(task, name, now, given, family, code)
+            for task, name, given, family, code in session.execute(listing).all()]
+    return InboxPage(query=query, rows=rows, total=total, counts=counts,
+                     page_size=page_size, processes=_processes(session, viewer),
+                     task_types=_task_types(session, viewer, query.process_key))
+
+
+def tab_counts(session: Session, viewer: Viewer, now: datetime) -> dict[str, int]:
+    """Counts shown in the tab headers, each through the same condition as its list."""
+    open_counts = session.execute(select(
+        func.count().filter(tab_filter(viewer, MINE)),
+        func.count().filter(tab_filter(viewer, GROUP)),
+        func.count().filter(tab_filter(viewer, TEAM)),
+        func.count().filter(and_(tab_filter(viewer, MINE), HumanTask.due_at <= now)),
+    ).where(HumanTask.status == "open")).one()
+    completed = session.scalar(select(func.count()).where(tab_filter(viewer, COMPLETED))) or 0
+    return {MINE: open_counts[0], GROUP: open_counts[1], TEAM: open_counts[2],
+            COMPLETED: completed, "overdue": open_counts[3]}
+
+
+def _filtered(query: Select[HumanTask], wanted: InboxQuery, now: datetime) -> Select[HumanTask]:
+    if wanted.process_key:
+        query = query.where(HumanTask.process_key == wanted.process_key)
+    if wanted.element_id:
+        query = query.where(HumanTask.element_id == wanted.element_id)
+    if wanted.organisation:
+        query = query.where(or_(HumanTask.municipality_code == wanted.organisation,
+                                HumanTask.institution_code == wanted.organisation,
+                                HumanTask.orphan_court_code == wanted.organisation))
+    if wanted.due:
+        query = query.where(_due_condition(wanted.due, now))
+    if wanted.person:
+        query = query.where(HumanTask.person_id.in_(_person_ids(wanted.person)))
+    return query
+
+
+def _person_ids(term: str) -> Select[int]:
+    term = term.strip()
+    if personal_codes.looks_like_code(term):
+        try:
+            code = personal_codes.normalise(term)
+        except personal_codes.InvalidPersonalCode:
+            code = ""
+        return select(Person.id).where(Person.personal_code == code)
+    return select(Person.id).where(Person.search_name.contains(term.casefold(), autoescape=True))
+
+
+def _due_condition(due: str, now: datetime) -> ColumnElement[bool]:
+    today_ends = _end_of_riga_day(now)
+    if due == "overdue":
+        return HumanTask.due_at <= now
+    if due == "today":
+        return and_(HumanTask.due_at > now, HumanTask.due_at <= today_ends)
+    if due == "week":
+        return and_(HumanTask.due_at > now, HumanTask.due_at <= today_ends + timedelta(days=7))
+    return HumanTask.due_at.is_(None)
+
+
+def _end_of_riga_day(now: datetime) -> datetime:
+    local = now.astimezone(RIGA)
+    return datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), RIGA)
+
+
+def _order(query: InboxQuery) -> list[Any]:
+    no_deadline_last = case((HumanTask.due_at.is_(None), 1), else_=0)
+    if query.tab == COMPLETED:
+        return [HumanTask.completed_at.desc(), HumanTask.id.desc()]
+    if query.sort == "created":
+        return [HumanTask.created_at.desc(), HumanTask.id.desc()]
+    if query.sort == "process":
+        return [HumanTask.process_key, HumanTask.element_name, no_deadline_last, HumanTask.due_at,
+                HumanTask.id]
+    if query.sort == "person":
+        return [Person.family_name, Person.given_name, no_deadline_last, HumanTask.due_at,
+                HumanTask.id]
+    return [no_deadline_last, HumanTask.due_at, HumanTask.created_at, HumanTask.id]
+
+
+def _processes(session: Session, viewer: Viewer) -> list[tuple[str, str]]:
+    """Processes the person has open tasks in, for the filter list."""
+    keys = select(HumanTask.process_key).where(
+        or_(tab_filter(viewer, MINE), tab_filter(viewer, GROUP))).distinct().subquery()
+    names = dict(session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)
+                                 .order_by(ProcessDefinition.version)).all())
+    return sorted(((key, names.get(key, key)) for key in session.scalars(select(keys.c.process_key))),
+                  key=lambda item: item[1])
+
+
+def _task_types(session: Session, viewer: Viewer, process_key: str) -> list[tuple[str, str]]:
+    query = select(HumanTask.element_id, HumanTask.element_name).where(
+        or_(tab_filter(viewer, MINE), tab_filter(viewer, GROUP))).distinct()
+    if process_key:
+        query = query.where(HumanTask.process_key == process_key)
+    return sorted(set(session.execute(query).all()), key=lambda item: item[1])
+
+
+def describe(task: HumanTask, process_name: str | None, now: datetime, given: str | None = None,
+             family: str | None = None, code: str | None = None) -> InboxRow:
     return InboxRow(task, process_name or task.process_key, due_day(task.due_at),
-                    due_state(task.due_at, now))
+                    due_state(task.due_at, now),
+                    person_name=" ".join(part for part in (given, family) if part),
+                    personal_code_masked=personal_codes.masked(code),
+                    follow_up_due=task.follow_up_at is not None and task.follow_up_at <= now)
+
+
+def describe_one(session: Session, task: HumanTask, now: datetime) -> InboxRow:
+    """The row for one task, with its process and person, as the task page shows it."""
+    person = session.get(Person, task.person_id) if task.person_id else None
+    return describe(task, process_name(session, task), now,
+                    person.given_name if person else None, person.family_name if person else None,
+                    person.personal_code if person else None)
 
 
 def process_name(session: Session, task: HumanTask) -> str:
@@ -89,6 +278,75 @@ def due_state(due_at: datetime | None, now: datetime) -> str:
         return "none"
     if now >= due_at:
         return "overdue"
-    if due_day(due_at) == now.astimezone(RIGA).date():
+    day = due_day(due_at)
+    today = now.astimezone(RIGA).date()
+    if day == today:
         return "today"
+    if day is not None and (day - today).days <= DUE_SOON_DAYS:
+        return "soon"
     return "later"
+
+
+# --- single tasks ---------------------------------------------------------------------------
+
+def find_actionable_task(session: Session, viewer: Viewer, task_id: int) -> HumanTask | None:
+    """The open task, if this person may work on it now; None also when it does not exist."""
+    return session.scalars(select(HumanTask).where(HumanTask.id == task_id,
+                                                   actionable_filter(viewer))).first()
+
+
+def find_supervised_task(session: Session, viewer: Viewer, task_id: int) -> HumanTask | None:
+    """The open task, if this person supervises it (may assign it to a colleague)."""
+    return session.scalars(select(HumanTask).where(HumanTask.id == task_id,
+                                                   tab_filter(viewer, TEAM))).first()
+
+
+def find_delegated_task(session: Session, viewer: Viewer, task_id: int) -> HumanTask | None:
+    """The open task this person delegated, which they may take back."""
+    return session.scalars(select(HumanTask).where(
+        HumanTask.id == task_id, HumanTask.status == "open",
+        HumanTask.delegated_by == viewer.username, record_filter(viewer, HumanTask))).first()
+
+
+def colleagues_for(session: Session, viewer: Viewer, task: HumanTask) -> list[User]:
+    """Who in the viewer's organisation may be given the task: active, working on cases, and in
+    one of its candidate groups (any colleague when the task names no group)."""
+    if not viewer.organisation_code:
+        return []
+    users = session.scalars(select(User).where(User.organisation_code == viewer.organisation_code,
+                                               User.active.is_(True))
+                            .order_by(User.display_name)).all()
+    return [user for user in users
+            if user.username != viewer.username and WORKING_ROLES.intersection(user.roles or ())
+            and offered_to(task.candidate_groups, user.groups or ())]
+
+
+# --- saved filters --------------------------------------------------------------------------
+
+def saved_filters(session: Session, username: str) -> list[SavedFilter]:
+    return list(session.scalars(select(SavedFilter).where(SavedFilter.username == username)
+                                .order_by(SavedFilter.name)))
+
+
+def save_filter(session: Session, username: str, name: str, query: InboxQuery) -> SavedFilter:
+    """Keep the filters under a name (a second save under the same name replaces them)."""
+    name = name.strip()[:120]
+    if not name:
+        raise ValueError("a saved filter needs a name")
+    existing = session.scalars(select(SavedFilter).where(SavedFilter.username == username,
+                                                         SavedFilter.name == name)).first()
+    if existing is None:
+        existing = SavedFilter(username=username, name=name, query={})
+        session.add(existing)
+    existing.query = dict(query.filters, tab=query.tab)
+    session.flush()
+    return existing
+
+
+def delete_filter(session: Session, username: str, filter_id: int) -> bool:
+    found = session.scalars(select(SavedFilter).where(SavedFilter.id == filter_id,
+                                                      SavedFilter.username == username)).first()
+    if found is None:
+        return False
+    session.delete(found)
+    return True

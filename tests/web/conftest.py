@@ -16,12 +16,14 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from app import create_app
+from app.access.scope import viewer_of
 from app.auth.service import create_user
+from app.cases.service import register_person, start_process_for
 from app.config import PROJECT_ROOT, Settings
 from app.db import transaction
 from app.db.models import HumanTask
+from app.demo import valid_personal_code
 from app.engine.deploy import deploy_directory
-from app.engine.runtime import Actor
 from app.services import Services, build_services
 
 PASSWORD = "correct horse battery staple"
@@ -78,13 +80,27 @@ def start_p9(web_services: Services) -> Callable[..., int]:
 
     def start(case_number: str = "P9-2026-0001") -> int:
         data = dict(P9_START, case_number=case_number)
-        instance_id = web_services.engine.start(P9, data, business_key=case_number,
-                                                actor=Actor("system"))
+        instance_id = start_for_child(web_services, P9, data, case_number)
         tasks = open_tasks(web_services, instance_id)
         assert [t.element_id for t in tasks] == ["register_placement"]
         return tasks[0].id
 
     return start
+
+
+def start_for_child(services: Services, process_key: str, data: dict[str, Any],
+                    case_number: str, *, institution: str = "VSAC-RIGA",
+                    municipality: str = "RIGA", orphan_court: str = "RIGA-BT") -> int:
+    """Registers a child in an institution's care and starts a process about them."""
+    with transaction(services.sessions) as session:
+        registrar = viewer_of(session, "registrar", ["caseworker"], ["institution"], institution)
+        child = register_person(session, registrar, given_name="Bērns", family_name=case_number,
+                                personal_code=valid_personal_code(len(case_number) + 7 * sum(map(ord, case_number))),
+                                municipality_code=municipality, institution_code=institution,
+                                orphan_court_code=orphan_court)
+    with services.sessions() as session:
+        return start_process_for(services.engine, session, registrar, child.id, process_key,
+                                 data, business_key=case_number)
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from app.db import transaction
 from app.db.models import HumanTask
 from app.domain.calendar import RIGA, end_of_day, format_lv
 from app.engine.runtime import Actor
-from app.inbox.service import due_day, due_state, find_workable_task, workable_tasks
+from app.access.scope import Viewer, actionable_filter
+from app.inbox.service import due_day, due_state, find_actionable_task
 from app.services import Services
 from tests.web.conftest import PLACEMENT_FORM, post, task_row
 
@@ -44,13 +45,16 @@ def test_inbox_shows_the_open_tasks_of_my_groups(anna: FlaskClient, p9_task: int
     assert re.fullmatch(r"\d{2}\.\d{2}\.\d{4}", format_lv(created))
 
 
-def test_a_user_of_another_group_sees_none_of_them(sign_in: Callable[..., FlaskClient],
-                                                   p9_task: int, web_services: Services) -> None:
+def test_a_colleague_of_another_group_may_read_but_not_work_the_task(
+        sign_in: Callable[..., FlaskClient], p9_task: int, web_services: Services) -> None:
     olga = sign_in("olga", ("orphan_court",))
     page = olga.get("/inbox")
     assert _task_links(page.text) == []
     assert "Jums pašlaik nav neviena uzdevuma." in page.text
-    assert olga.get(f"/tasks/{p9_task}").status_code == 404
+    # Same organisation, so the record is in her scope: she can read it, not fill it in.
+    task_page = olga.get(f"/tasks/{p9_task}")
+    assert task_page.status_code == 200
+    assert 'name="placement_date"' not in task_page.text
     assert post(olga, f"/tasks/{p9_task}/claim").status_code == 404
     assert post(olga, f"/tasks/{p9_task}", PLACEMENT_FORM).status_code == 404
     row = task_row(web_services, p9_task)
@@ -70,7 +74,10 @@ def test_completed_tasks_leave_the_inbox(anna: FlaskClient, p9_task: int,
                                          web_services: Services) -> None:
     _set_task(web_services, p9_task, status="cancelled")
     assert _task_links(anna.get("/inbox").text) == []
-    assert anna.get(f"/tasks/{p9_task}").status_code == 404
+    # Still part of the case's record: readable, but no longer a form to fill in.
+    page = anna.get(f"/tasks/{p9_task}")
+    assert page.status_code == 200 and 'name="placement_date"' not in page.text
+    assert post(anna, f"/tasks/{p9_task}", PLACEMENT_FORM).status_code == 404
 
 
 def test_claim_takes_the_task_from_the_group(anna: FlaskClient, sign_in: Callable[..., FlaskClient],
@@ -204,31 +211,38 @@ def test_english_inbox(anna: FlaskClient, p9_task: int) -> None:
 # --- the scoping function itself -----------------------------------------------------------------
 
 
+def _find(session: Any, username: str, groups: list[str], task_id: int) -> HumanTask | None:
+    viewer = Viewer(username, ("caseworker",), tuple(groups), "VSAC-RIGA", "vsac")
+    return find_actionable_task(session, viewer, task_id)
+
+
 def test_group_names_match_whole_words_only(web_services: Services, p9_task: int) -> None:
     _set_task(web_services, p9_task, candidate_groups="institution_admin orphan_court")
     with web_services.sessions() as session:
-        assert find_workable_task(session, "x", ["institution"], p9_task) is None
-        assert find_workable_task(session, "x", ["orphan_court"], p9_task) is not None
-        assert find_workable_task(session, "x", ["institution_admin"], p9_task) is not None
+        assert _find(session, "x", ["institution"], p9_task) is None
+        assert _find(session, "x", ["orphan_court"], p9_task) is not None
+        assert _find(session, "x", ["institution_admin"], p9_task) is not None
         # LIKE wildcards in a group name are literal characters.
-        assert find_workable_task(session, "x", ["%"], p9_task) is None
-        assert find_workable_task(session, "x", ["institution_a%"], p9_task) is None
-        assert find_workable_task(session, "x", ["orphan_cour_"], p9_task) is None
-        assert find_workable_task(session, "x", [], p9_task) is None
-        assert find_workable_task(session, "x", ["institution admin"], p9_task) is None
+        assert _find(session, "x", ["%"], p9_task) is None
+        assert _find(session, "x", ["institution_a%"], p9_task) is None
+        assert _find(session, "x", ["orphan_cour_"], p9_task) is None
+        assert _find(session, "x", [], p9_task) is None
+        assert _find(session, "x", ["institution admin"], p9_task) is None
 
 
 def test_an_assigned_task_belongs_to_its_assignee_only(web_services: Services,
                                                        p9_task: int) -> None:
     _set_task(web_services, p9_task, assignee="liga", candidate_groups="institution")
     with web_services.sessions() as session:
-        assert find_workable_task(session, "liga", [], p9_task) is not None
-        assert find_workable_task(session, "peteris", ["institution"], p9_task) is None
+        assert _find(session, "liga", [], p9_task) is not None
+        assert _find(session, "peteris", ["institution"], p9_task) is None
 
 
-def test_the_scope_is_one_sql_query() -> None:
-    sql = str(workable_tasks("anna", ["institution", "ministry"]))
+def test_the_scope_is_one_sql_condition() -> None:
+    viewer = Viewer("anna", ("caseworker",), ("institution", "ministry"), "VSAC-RIGA", "vsac")
+    sql = str(actionable_filter(viewer))
     assert "human_task.status" in sql and "LIKE" in sql.upper()
+    assert "human_task.institution_code" in sql
 
 
 def test_due_day_and_state() -> None:
@@ -238,4 +252,5 @@ def test_due_day_and_state() -> None:
     assert due_state(None, deadline) == "none"
     assert due_state(deadline, deadline) == "overdue"
     assert due_state(deadline, deadline - timedelta(hours=2)) == "today"
-    assert due_state(deadline, deadline - timedelta(days=2)) == "later"
+    assert due_state(deadline, deadline - timedelta(days=2)) == "soon"
+    assert due_state(deadline, deadline - timedelta(days=5)) == "later"
