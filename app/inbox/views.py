@@ -100,8 +100,9 @@ def task(task_id: int) -> Response | tuple[str, int]:
     schema = forms.load_schema(services.settings.forms_dir, row.form_key) if row.form_key else None
     page: dict[str, Any] = {"actionable": actionable, "colleagues": colleagues}
     if request.method == "GET":
-        values = task_forms.starting_values(services, row, schema, user.username) if schema else {}
-        return _task_page(described, schema, values, **page)
+        starting = task_forms.starting_values(services, row, schema, user.username) if schema \
+            else {}
+        return _task_page(described, schema, starting, **page)
     if not actionable:
         abort(404)
 

@@ -14,7 +14,6 @@ from markupsafe import escape
 from app.config import PROJECT_ROOT
 from app.db import transaction
 from app.engine.deploy import deploy_source
-from app.engine.runtime import Actor
 from app.forms.service import (
     FORM_ERRORS,
     FormNotFound,
@@ -22,10 +21,11 @@ from app.forms.service import (
     load_schema,
     read_submission,
     validate,
+    walk,
 )
 from app.services import Services
 from app.web import compile_catalogs
-from tests.web.conftest import PLACEMENT_FORM, open_tasks, post, task_row
+from tests.web.conftest import PLACEMENT_FORM, open_tasks, post, start_for_child, task_row
 
 FORMS = PROJECT_ROOT / "forms"
 TRANSLATIONS = PROJECT_ROOT / "app" / "translations"
@@ -209,8 +209,7 @@ def _start_test_process(services: Services, key: str, script: str, form: str | N
 """
     with transaction(services.sessions) as session:
         deploy_source(session, f"web_{key}.bpmn", source, "test")
-    instance_id = services.engine.start(f"web_{key}", {}, business_key=f"T-{key}",
-                                        actor=Actor("system"))
+    instance_id = start_for_child(services, f"web_{key}", {}, f"T-{key}")
     (task,) = open_tasks(services, instance_id)
     return task.id
 
@@ -301,12 +300,12 @@ def test_fields_carry_widgets_labels_and_limits(sample_schema: dict[str, Any]) -
     by_name = {f.name: f for f in fields(sample_schema, "en")}
     assert {name: f.widget for name, f in by_name.items()} == {
         "name": "text", "children": "integer", "share": "number", "visited": "date",
-        "kind": "select", "urgent": "checkbox", "story": "textarea"}
+        "kind": "radio", "urgent": "checkbox", "story": "textarea"}
     assert by_name["name"].label == "Name" and by_name["children"].label == "Bērni"
     assert by_name["name"].required and not by_name["share"].required
     assert by_name["name"].attributes == {"maxlength": "5"}
     assert by_name["children"].attributes == {"min": "0", "max": "12", "step": "1"}
-    assert by_name["kind"].options == ("A", "B")
+    assert [(o.value, o.label) for o in by_name["kind"].options] == [("A", "A"), ("B", "B")]
 
 
 def test_schemas_load_by_form_key_and_nothing_outside_the_forms_directory(
@@ -326,7 +325,7 @@ def test_every_form_in_the_product_has_labels_in_both_languages() -> None:
     for path in sorted(FORMS.glob("*.json")):
         schema = load_schema(FORMS, path.name)
         for lang in ("lv", "en"):
-            for field in fields(schema, lang):
+            for field in walk(fields(schema, lang)):
                 assert field.label and field.label != field.name, (path.name, field.name, lang)
 
 
