@@ -27,7 +27,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_translations, gettext, ngettext
+from flask_babel import get_translations, gettext
 from flask_login import current_user, login_required, user_logged_in
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
@@ -313,9 +313,7 @@ def _restore_kept_forms(app: Flask, user: Any, **_: Any) -> None:
         restored = drafts.restore_kept_forms(db, str(token), viewer, services.settings.forms_dir,
                                              utcnow())
     if restored:
-        flash(ngettext("What you entered before your sign-in ended is saved as a draft of "
-                       "the task “%(name)s”.",
-                       "What you entered before your sign-in ended is saved as drafts of "
-                       "%(num)d tasks.", len(restored), name=restored[0].element_name),
-              "success")
+        names = ", ".join(f"“{task.element_name}”" for task in restored)
+        flash(gettext("What you entered before your sign-in ended is now your draft of: "
+                      "%(names)s.", names=names), "success")
 
