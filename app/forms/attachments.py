@@ -128,5 +128,5 @@ def format_size(size: int, lang: str) -> str:
     elif size < 1024 * 1024:
         text = f"{round(size / 1024)} KB"
     else:
-        text = f"{size / (1024 * 1024):.1f} MB"
+        text = f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
     return text.replace(".", ",") if lang == "lv" else text

@@ -285,6 +285,7 @@ class _Builder:
         self.links: list[ErrorLink] = []
         self.has_files = False
         self.in_template = 0
+        self.hidden = 0  # inside sections not shown: nothing there takes the focus
 
     def object_nodes(self, schema: Mapping[str, Any], prefix: str, values: Any, *,
                      depth: int, trail: str = "") -> tuple[Node, ...]:
@@ -294,27 +295,36 @@ class _Builder:
         branches = conditional_branches(schema)
         data = typed_object(schema, values)[0] if branches else {}
         members = section_members(branches)
-        sections: list[tuple[Section, str | None]] = []  # each with the property it follows
-        for number, branch in enumerate(branches):
-            children = tuple(
-                self.node(_join(prefix, name), branch.property(properties, name),
-                          name in required or name in branch.required, values.get(name),
-                          depth=depth, trail=trail)
-                for name in members[number])
-            if not children:
-                continue
-            section_id = "section-" + _join(prefix, str(number)).replace(".", "-")
-            section = Section(section_id, branch.holds(data),
-                              branch.script_condition(prefix, properties), children)
-            sections.append((section, branch.anchor(list(properties), members[number])))
+        anchors = [branch.anchor(list(properties), names)
+                   for branch, names in zip(branches, members, strict=True)]
+
+        def sections_at(anchor: str | None) -> list[Node]:
+            built: list[Node] = []
+            for number, branch in enumerate(branches):
+                if anchors[number] != anchor or not members[number]:
+                    continue
+                active = branch.holds(data)
+                self.hidden += 0 if active else 1
+                children = tuple(
+                    self.node(_join(prefix, name), branch.property(properties, name),
+                              name in required or name in branch.required, values.get(name),
+                              depth=depth, trail=trail)
+                    for name in members[number])
+                self.hidden -= 0 if active else 1
+                section_id = "section-" + _join(prefix, str(number)).replace(".", "-")
+                built.append(Section(section_id, active,
+                                     branch.script_condition(prefix, properties), children))
+            return built
+
+        # In the order the person reads them: sections sit after the field they follow.
         placed = {name for names in members for name in names}
-        nodes: list[Node] = [section for section, anchor in sections if anchor == ""]
+        nodes: list[Node] = sections_at("")
         for name, prop in properties.items():
             if name not in placed:
                 nodes.append(self.node(_join(prefix, name), prop, name in required,
                                        values.get(name), depth=depth, trail=trail))
-            nodes.extend(section for section, anchor in sections if anchor == name)
-        nodes.extend(section for section, anchor in sections if anchor is None)
+            nodes.extend(sections_at(name))
+        nodes.extend(sections_at(None))
         return tuple(nodes)
 
     def node(self, name: str, prop: Mapping[str, Any], required: bool, value: Any, *,
@@ -354,7 +364,7 @@ class _Builder:
             value = str(value) if extra["file"] is not None else ""
         else:
             value = "" if value is None else str(value)
-        if self.focus is not None and not self.in_template and (
+        if self.focus is not None and not self.in_template and not self.hidden and (
                 name == self.focus or name.startswith(self.focus + ".")):
             extra["autofocus"], self.focus = True, None
         return Field(**common, value=value, **extra)
@@ -745,12 +755,19 @@ def typed_object(schema: Mapping[str, Any], values: Mapping[str, Any],
     """Typed data of one object from its entered values, and what could not be read."""
     data: dict[str, Any] = {}
     problems: dict[str, str] = {}
+    wanted = set(schema.get("required", [])).union(
+        *(branch.required for branch in conditional_branches(schema)))
     for name, prop in all_properties(schema).items():
         if name not in values:
             continue
         value = _typed(prop, values[name], _join(prefix, name), problems)
-        if value is not _EMPTY:
-            data[name] = value
+        if value is _EMPTY:
+            continue
+        if widget_of(prop) == "group" and name not in wanted and _blank(value):
+            # An optional group left empty is not an answer (its own required fields would
+            # otherwise be reported).
+            continue
+        data[name] = value
     branches = conditional_branches(schema)
     shown = {name for branch, names in zip(branches, section_members(branches), strict=True)
              if branch.holds(data) for name in names}
@@ -763,6 +780,12 @@ def typed_object(schema: Mapping[str, Any], values: Mapping[str, Any],
                             or key.startswith(_join(prefix, name) + ".")]:
                     del problems[key]
     return data, problems
+
+
+def _blank(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return all(_blank(v) for v in value.values())
+    return value in (None, "", False) or value == []
 
 
 class _Empty:
@@ -1000,18 +1023,22 @@ def apply_row_action(schema: Schema, values: dict[str, Any], action: RowAction) 
     """Add or remove a row in ``values`` (as entered) without the page script; the name of the
     control to focus afterwards (the new row, or the group's add button), or None if the action
     names no repeating group of this form."""
-    rows = _rows_at(schema, values, action.group.split("."))
-    if rows is None:
+    found = _rows_at(schema, values, action.group.split("."))
+    if found is None:
         return None
+    prop, rows = found
     if action.kind == "add":
-        rows.append({})
+        if "maxItems" in prop and len(rows) >= int(prop["maxItems"]):
+            return action.group
+        rows.append({} if _type(prop.get("items", {})) == "object" else "")
         return f"{action.group}.{len(rows) - 1}"
     if action.index is not None and action.index < len(rows):
         del rows[action.index]
     return action.group
 
 
-def _rows_at(schema: Mapping[str, Any], values: Any, path: list[str]) -> list[Any] | None:
+def _rows_at(schema: Mapping[str, Any], values: Any,
+             path: list[str]) -> tuple[Mapping[str, Any], list[Any]] | None:
     node: Any = schema
     current: Any = values
     for step in path:
@@ -1028,25 +1055,29 @@ def _rows_at(schema: Mapping[str, Any], values: Any, path: list[str]) -> list[An
             current = current.get(step)
     if node is None or widget_of(node) != "repeat" or not isinstance(current, list):
         return None
-    return current
+    return node, current
 
 
 # --- validating ----------------------------------------------------------------------------------
 
 
 def validate(schema: Schema, data: Mapping[str, Any],
-             translations: gettext.NullTranslations = _ENGLISH) -> dict[str, list[str]]:
-    """Messages per field name (``FORM_ERRORS`` for the form as a whole); empty when valid."""
+             translations: gettext.NullTranslations = _ENGLISH,
+             lang: str | None = None) -> dict[str, list[str]]:
+    """Messages per field name (``FORM_ERRORS`` for the form as a whole); empty when valid.
+    ``lang`` decides how amounts in messages are written (the catalog's language if not given)."""
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    lang = lang or _language_of(translations)
     errors: dict[str, list[str]] = {}
     for error in sorted(validator.iter_errors(dict(data)), key=lambda e: [str(p) for p in e.path]):
-        for name, message in _messages(error, translations):
+        for name, message in _messages(error, translations, lang):
             _add(errors, name, message)
     return errors
 
 
 def validate_submission(schema: Schema, submission: Submission,
-                        translations: gettext.NullTranslations = _ENGLISH) -> dict[str, list[str]]:
+                        translations: gettext.NullTranslations = _ENGLISH,
+                        lang: str | None = None) -> dict[str, list[str]]:
     """What is wrong with a submission: values that could not be read, then the schema's rules."""
     errors: dict[str, list[str]] = {}
     for name, problem in submission.problems.items():
@@ -1054,14 +1085,15 @@ def validate_submission(schema: Schema, submission: Submission,
             _add(errors, name, _money_message(translations))
         elif problem == "required":
             _add(errors, name, translations.gettext("This field is required."))
-    for name, messages in validate(schema, submission.data, translations).items():
+    for name, messages in validate(schema, submission.data, translations, lang).items():
         for message in messages:
             if name not in submission.problems:
                 _add(errors, name, message)
     return errors
 
 
-def _messages(error: ValidationError, t: gettext.NullTranslations) -> Iterator[tuple[str, str]]:
+def _messages(error: ValidationError, t: gettext.NullTranslations,
+              lang: str) -> Iterator[tuple[str, str]]:
     path = ".".join(str(part) for part in error.absolute_path)
     if error.validator in ("required", "dependentRequired"):
         wanted = error.validator_value
@@ -1075,7 +1107,7 @@ def _messages(error: ValidationError, t: gettext.NullTranslations) -> Iterator[t
     if error.validator in ("minItems", "maxItems"):
         yield path, _rows_message(error, t)
         return
-    yield path or FORM_ERRORS, _message(error, t)
+    yield path or FORM_ERRORS, _message(error, t, lang)
 
 
 def _add(errors: dict[str, list[str]], name: str, message: str) -> None:
@@ -1085,6 +1117,13 @@ def _add(errors: dict[str, list[str]], name: str, message: str) -> None:
 
 def _rows_message(error: ValidationError, t: gettext.NullTranslations) -> str:
     limit = int(error.validator_value)
+    subschema = error.schema if isinstance(error.schema, Mapping) else {}
+    if widget_of(subschema) == "checkboxes":
+        if error.validator == "minItems":
+            return t.ngettext("Choose at least %(num)d option.", "Choose at least %(num)d options.",
+                              limit) % {"num": limit}
+        return t.ngettext("Choose at most %(num)d option.", "Choose at most %(num)d options.",
+                          limit) % {"num": limit}
     if error.validator == "minItems":
         return t.ngettext("Add at least %(num)d row.", "Add at least %(num)d rows.",
                           limit) % {"num": limit}
@@ -1096,14 +1135,14 @@ def _money_message(t: gettext.NullTranslations) -> str:
     return t.gettext("Enter an amount in euro with at most two decimals, for example 125,50.")
 
 
-def _message(error: ValidationError, t: gettext.NullTranslations) -> str:
+def _message(error: ValidationError, t: gettext.NullTranslations, lang: str) -> str:
     kind, limit = error.validator, error.validator_value
     subschema = error.schema if isinstance(error.schema, Mapping) else {}
     if is_money(subschema):
         if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             amount = money_amount(subschema, limit)
             if amount is not None:
-                limit = format_money(amount, _language_of(t))
+                limit = format_money(amount, lang)
         elif kind in ("pattern", "type", "format"):
             return _money_message(t)
     if kind == "minLength":

@@ -120,7 +120,8 @@ def read_task_form(services: Services, task: HumanTask, schema: forms.Schema,
                                                                 task_id=task.id)))
 
     submission = forms.submission_from_values(schema, values)
-    errors = forms.validate_submission(schema, submission, get_translations())
+    errors = forms.validate_submission(schema, submission, get_translations(),
+                                       current_language())
     if errors:
         return PostedForm(submission.data, values, errors=errors, status=422)
     return PostedForm(submission.data, values, ready=True)
