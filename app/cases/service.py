@@ -93,6 +93,10 @@ def find_persons(session: Session, viewer: Viewer, term: str, limit: int = 50) -
                                 .limit(limit)))
 
 
+# Engine bookkeeping that says nothing to a caseworker; auditors see it in the full history.
+_INTERNAL_EVENTS = ("engine_ran",)
+
+
 @dataclass(frozen=True)
 class InstanceSummary:
     instance: ProcessInstance
@@ -145,7 +149,8 @@ def case_file(session: Session, viewer: Viewer, person_id: int,
         by_id[instance.id] = name
         file.instances.append(InstanceSummary(instance, name, open_tasks.get(instance.id, [])))
     if ids:
-        for event in session.scalars(select(Event).where(Event.instance_id.in_(ids))
+        for event in session.scalars(select(Event).where(Event.instance_id.in_(ids),
+                                                         Event.kind.not_in(_INTERNAL_EVENTS))
                                      .order_by(Event.occurred_at.desc(), Event.id.desc())
                                      .limit(timeline_limit)):
             file.timeline.append(TimelineEntry(event.occurred_at, event.kind, event.actor,
