@@ -22,6 +22,9 @@ def main() -> None:
     """DI Case: case management for the deinstitutionalisation programme."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # SpiffWorkflow logs every task state change at INFO: noise for an operator, and its
+    # "data" records could carry task data, which holds personal data.
+    logging.getLogger("spiff").setLevel(logging.WARNING)
 
 
 @main.group()
