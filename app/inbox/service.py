@@ -23,6 +23,7 @@ from app.access.scope import (
     offered_to,
     record_filter,
 )
+from app.access.organisations import organisation_names
 from app.cases import personal_codes
 from app.db.models import HumanTask, Person, ProcessDefinition, SavedFilter, User
 from app.domain.calendar import RIGA
@@ -103,6 +104,7 @@ class InboxPage:
     page_size: int = PAGE_SIZE
     processes: list[tuple[str, str]] = field(default_factory=list)
     task_types: list[tuple[str, str]] = field(default_factory=list)
+    organisations: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -126,7 +128,8 @@ def tab_filter(viewer: Viewer, tab: str) -> ColumnElement[bool]:
 
 
 def inbox_page(session: Session, viewer: Viewer, query: InboxQuery, now: datetime,
-               page_size: int = PAGE_SIZE, *, tab_chosen: bool = True) -> InboxPage:
+               page_size: int = PAGE_SIZE, *, tab_chosen: bool = True,
+               locale: str = "lv") -> InboxPage:
     """One page of one tab. When the person did not choose a tab and nothing is assigned to
     them yet, the inbox opens on their groups' tasks rather than on an empty list."""
     counts = tab_counts(session, viewer, now)
@@ -146,7 +149,8 @@ def inbox_page(session: Session, viewer: Viewer, query: InboxQuery, now: datetim
             for task, name, given, family, code in session.execute(listing).all()]
     return InboxPage(query=query, rows=rows, total=total, counts=counts,
                      page_size=page_size, processes=_processes(session, viewer),
-                     task_types=_task_types(session, viewer, query.process_key))
+                     task_types=_task_types(session, viewer, query.process_key),
+                     organisations=_organisations(session, viewer, locale))
 
 
 def tab_counts(session: Session, viewer: Viewer, now: datetime) -> dict[str, int]:
@@ -228,6 +232,18 @@ def _processes(session: Session, viewer: Viewer) -> list[tuple[str, str]]:
                                  .order_by(ProcessDefinition.version)).all())
     return sorted(((key, names.get(key, key)) for key in session.scalars(select(keys.c.process_key))),
                   key=lambda item: item[1])
+
+
+def _organisations(session: Session, viewer: Viewer, locale: str) -> list[tuple[str, str]]:
+    """Municipalities and institutions the person's open tasks belong to, for the filter list."""
+    workable = or_(tab_filter(viewer, MINE), tab_filter(viewer, GROUP), tab_filter(viewer, TEAM))
+    codes = set(session.scalars(select(HumanTask.municipality_code).where(workable).distinct()))
+    codes |= set(session.scalars(select(HumanTask.institution_code).where(workable).distinct()))
+    codes.discard(None)
+    if len(codes) < 2:
+        return []  # nothing to choose between
+    names = organisation_names(session, locale)
+    return sorted(((code, names.get(code, code)) for code in codes if code), key=lambda i: i[1])
 
 
 def _task_types(session: Session, viewer: Viewer, process_key: str) -> list[tuple[str, str]]:

@@ -32,7 +32,7 @@ from app.forms import service as forms
 from app.forms import views as task_forms
 from app.inbox import service
 from app.services import Services
-from app.web import engine_error_message, log_engine_refusal, person_name
+from app.web import current_language, engine_error_message, log_engine_refusal, person_name
 
 bp = Blueprint("inbox", __name__)
 
@@ -49,7 +49,8 @@ def index() -> str:
     viewer = current_viewer()
     query = service.InboxQuery.from_args(request.args)
     with _services().sessions() as db:
-        page = service.inbox_page(db, viewer, query, utcnow(), tab_chosen="tab" in request.args)
+        page = service.inbox_page(db, viewer, query, utcnow(), tab_chosen="tab" in request.args,
+                                  locale=current_language())
         filters = service.saved_filters(db, viewer.username)
     query = page.query
     # htmx asks for the list only when a filter, tab or page changes; without JavaScript the

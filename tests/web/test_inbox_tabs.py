@@ -190,3 +190,25 @@ def _personal_code_of(services: Services, task_id: int) -> str:
         code = session.get(Person, person_id).personal_code  # type: ignore[union-attr]
     assert code
     return code
+
+
+def test_organisation_filter_for_someone_who_sees_several(
+        web_services: Services, anna: FlaskClient) -> None:
+    from tests.web.conftest import P9, P9_START, start_for_child
+
+    riga = start_for_child(web_services, P9, P9_START, "P9-R-1")
+    dpils = start_for_child(web_services, P9, dict(P9_START, case_number="P9-D-1"), "P9-D-1",
+                            institution="VSAC-LATGALE", municipality="DAUGAVPILS",
+                            orphan_court="DAUGAVPILS-BT")
+    with transaction(web_services.sessions) as session:
+        create_user(session, "laura", "Laura", PASSWORD, ["caseworker"], ["institution"], "LM")
+        tasks = {t.instance_id: t.id for t in session.scalars(select(HumanTask))}
+    ministry = anna.application.test_client()
+    assert login(ministry, "laura").status_code == 302
+    page = ministry.get("/inbox?tab=group").text
+    assert '<select name="organisation">' in page and "Daugavpils valstspilsēta" in page
+    assert sorted(_links(page)) == sorted([tasks[riga], tasks[dpils]])
+    assert _links(ministry.get("/inbox?tab=group&organisation=DAUGAVPILS").text) == [tasks[dpils]]
+    assert _links(ministry.get("/inbox?tab=group&organisation=VSAC-RIGA").text) == [tasks[riga]]
+    # One organisation only (anna's institution): no list to choose from.
+    assert '<select name="organisation">' not in anna.get("/inbox?tab=group").text
