@@ -253,9 +253,11 @@ def _connect_sign_in(state: Any) -> None:
 
 @bp.before_app_request
 def _remember_kept_token() -> None:
-    # Signing in starts a fresh session, so the token is taken before the sign-in clears it.
-    if request.endpoint == "auth.login" and request.method == "POST":
-        g.kept_form_token = session.get(KEPT_FORM_TOKEN)
+    # Signing in (with a password or through single sign-on) starts a fresh session, so the
+    # token is taken before the sign-in clears it.
+    token = session.get(KEPT_FORM_TOKEN)
+    if token:
+        g.kept_form_token = token
 
 
 @bp.after_app_request
