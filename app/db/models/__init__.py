@@ -13,6 +13,7 @@ from .instances import (
     RecordScope,
     Timer,
 )
+from .login_attempts import LoginAttempt
 from .organisations import Organisation
 from .persons import Person
 from .saved_filters import SavedFilter
@@ -28,6 +29,7 @@ __all__ = [
     "Incident",
     "Job",
     "KeptForm",
+    "LoginAttempt",
     "MessageSubscription",
     "Organisation",
     "Person",
