@@ -43,6 +43,34 @@ class Settings:
     # Simulators of the external systems are started in-process unless real endpoints are set.
     start_simulators: bool = field(default_factory=lambda: _env("START_SIMULATORS", "1") == "1")
     in_process_workers: bool = field(default_factory=lambda: _env("IN_PROCESS_WORKERS", "1") == "1")
+    # Sign-in through Keycloak over OpenID Connect (docs/auth.md). An empty server URL means
+    # local accounts only, the embedded default.
+    oidc_server_url: str = field(default_factory=lambda: _env("OIDC_SERVER_URL", ""))
+    oidc_realm: str = field(default_factory=lambda: _env("OIDC_REALM", "dicase"))
+    oidc_client_id: str = field(default_factory=lambda: _env("OIDC_CLIENT_ID", "dicase"))
+    oidc_client_secret: str = field(default_factory=lambda: _env("OIDC_CLIENT_SECRET", ""))
+    # Realm role "<prefix><role>" grants the product role <role>, e.g. dicase-caseworker.
+    oidc_role_prefix: str = field(default_factory=lambda: _env("OIDC_ROLE_PREFIX", "dicase-"))
+    # Keycloak group paths: /org/<code> is the organisation, /group/<name> a candidate group.
+    oidc_organisation_group_prefix: str = field(
+        default_factory=lambda: _env("OIDC_ORGANISATION_GROUP_PREFIX", "/org/"))
+    oidc_candidate_group_prefix: str = field(
+        default_factory=lambda: _env("OIDC_CANDIDATE_GROUP_PREFIX", "/group/"))
+    # The address people reach DI Case at (https://dicase.example.lv); the callback and the
+    # address to return to after signing out derive from it. Empty: taken from each request.
+    oidc_app_url: str = field(default_factory=lambda: _env("OIDC_APP_URL", ""))
+    oidc_ca_bundle: str = field(default_factory=lambda: _env("OIDC_CA_BUNDLE", ""))
+    oidc_timeout: int = field(default_factory=lambda: int(_env("OIDC_TIMEOUT", "10")))
+    # A signed-in session ends after this long without a request, and this long after sign-in.
+    session_idle_minutes: int = field(default_factory=lambda: int(_env("SESSION_IDLE_MINUTES", "30")))
+    session_max_hours: int = field(default_factory=lambda: int(_env("SESSION_MAX_HOURS", "10")))
+    # Password sign-in is refused for a while after this many failures for one username, or
+    # from one address (0 turns the per-address limit off), within the window.
+    login_max_failures: int = field(default_factory=lambda: int(_env("LOGIN_MAX_FAILURES", "5")))
+    login_ip_max_failures: int = field(
+        default_factory=lambda: int(_env("LOGIN_IP_MAX_FAILURES", "5")))
+    login_window_minutes: int = field(
+        default_factory=lambda: int(_env("LOGIN_WINDOW_MINUTES", "15")))
 
     @property
     def is_sqlite(self) -> bool:

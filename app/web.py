@@ -133,6 +133,21 @@ def _remember_language() -> None:
 
 
 def _setup_login(app: Flask) -> None:
+    from datetime import timedelta
+
+    from app.auth.oidc import OidcClient, OidcConfig
+    from app.auth.sessions import enforce_session_limits
+    from app.auth.views import OIDC_EXTENSION
+
+    settings = services_of(app).settings
+    oidc = OidcConfig.from_settings(settings)
+    # None: local accounts only (the embedded default); else the login page offers single sign-on.
+    app.extensions[OIDC_EXTENSION] = OidcClient(oidc) if oidc else None
+    # Idle and absolute limits are checked on every request, before the CSRF check; the cookie's
+    # own signature also expires after the absolute limit since it was last written.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=settings.session_max_hours)
+    app.before_request(enforce_session_limits)
+
     manager = LoginManager(app)
     manager.login_view = "auth.login"
     manager.login_message = N_("Please sign in to continue.")

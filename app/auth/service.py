@@ -1,4 +1,5 @@
-"""Local accounts: creating them, checking a password, and the signed-in person the web layer keeps.
+"""Accounts: creating local ones, checking a password, keeping the accounts of people who sign in
+through the identity provider, and the signed-in person the web layer keeps.
 
 No Flask here: the web layer turns a ``User`` row into a ``SignedInUser`` and hands it to
 flask-login, which only needs the four attributes below.
@@ -66,6 +67,31 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     if not verify_password(user.password_hash, password) or not user.active:
         return None
+    return user
+
+
+def provision_federated_user(session: Session, username: str, display_name: str,
+                             roles: Iterable[str], groups: Iterable[str],
+                             organisation_code: str | None, locale: str | None) -> User | None:
+    """The account of a person the identity provider vouched for, created on their first
+    sign-in (without a password) and brought up to date with the provider on every sign-in:
+    the provider is the source of their name, roles, groups and organisation. None if the
+    account was deactivated here. The caller commits."""
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        user = User(username=username, display_name=display_name, password_hash="",
+                    roles=list(roles), groups=list(groups), organisation_code=organisation_code,
+                    locale=locale or "lv", active=True)
+        session.add(user)
+        session.flush()
+        return user
+    if not user.active:
+        return None
+    user.display_name = display_name
+    user.roles = list(roles)
+    user.groups = list(groups)
+    user.organisation_code = organisation_code
+    session.flush()
     return user
 
 
