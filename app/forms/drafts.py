@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.access.scope import Viewer, actionable_filter
@@ -31,8 +31,10 @@ from app.db.models import FormDraft, HumanTask, KeptForm
 from app.forms import service as forms
 
 KEEP_FOR = timedelta(hours=12)
-# A kept form is written before anyone has signed in, so it is capped; a real form is far smaller.
+# A kept form is written before anyone has signed in, so what can be kept is capped: the size of
+# one (a real form is far smaller) and how many wait at once.
 MAX_KEPT_CHARS = 256 * 1024
+MAX_KEPT_FORMS = 1000
 
 
 # --- drafts --------------------------------------------------------------------------------------
@@ -79,7 +81,7 @@ def new_token() -> str:
 def keep_form(session: Session, token: str, task_id: int, fields: Mapping[str, list[str]],
               now: datetime) -> bool:
     """Keep the fields posted for a task under ``token``; False (nothing kept) if the task is not
-    open or the form is implausibly large. Replaces what this token kept for the task before,
+    open, the form is implausibly large or too many forms are waiting already. Replaces what this token kept for the task before,
     and drops every kept form older than ``KEEP_FOR``. The caller commits."""
     clean = {name: [str(v) for v in values] for name, values in fields.items()}
     if len(json.dumps(clean, ensure_ascii=False)) > MAX_KEPT_CHARS:
@@ -91,6 +93,8 @@ def keep_form(session: Session, token: str, task_id: int, fields: Mapping[str, l
     digest = _digest(token)
     session.execute(delete(KeptForm).where(KeptForm.token_sha256 == digest,
                                            KeptForm.task_id == task_id))
+    if (session.scalar(select(func.count()).select_from(KeptForm)) or 0) >= MAX_KEPT_FORMS:
+        return False
     session.add(KeptForm(token_sha256=digest, task_id=task_id, fields=clean, kept_at=now))
     session.flush()
     return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
@@ -167,3 +168,19 @@ def test_a_signed_in_post_is_never_kept(anna: FlaskClient, plan_task: int,
                                         web_services: Services) -> None:
     anna.post(f"/tasks/{plan_task}", data={"csrf_token": "wrong", "summary": "x"}, headers=ORIGIN)
     assert _kept(web_services) == 0
+
+
+def test_what_can_be_kept_without_a_sign_in_is_capped(
+        plan_task: int, web_services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.db.models import utcnow as now
+    from app.forms import drafts
+
+    with transaction(web_services.sessions) as session:
+        assert not drafts.keep_form(session, "t", plan_task, {"summary": ["x" * 300_000]}, now())
+        assert not drafts.keep_form(session, "t", plan_task + 999, {"summary": ["x"]}, now())
+        assert drafts.keep_form(session, "t", plan_task, {"summary": ["x"]}, now())
+        assert drafts.keep_form(session, "t", plan_task, {"summary": ["y"]}, now())
+    assert _kept(web_services) == 1, "one per token and task"
+    monkeypatch.setattr(drafts, "MAX_KEPT_FORMS", 1)
+    with transaction(web_services.sessions) as session:
+        assert not drafts.keep_form(session, "other", plan_task, {"summary": ["z"]}, now())
