@@ -138,6 +138,75 @@ def retry(incident_id: int, operator: str) -> None:
     click.echo(f"Incident {incident_id} resolved; its job or timer runs again.")
 
 
+@main.group("api-key")
+def api_key() -> None:
+    """API keys of organisations' systems calling /api/v1 (docs/api.md)."""
+
+
+@api_key.command("create")
+@click.option("--organisation", "organisation_code", required=True,
+              help="Code of the organisation the key acts for, e.g. RIGA.")
+@click.option("--name", required=True, help="What the key is for; it acts as the user api:<name>.")
+@click.option("--role", "roles", multiple=True, required=True,
+              help="A product role (caseworker, supervisor, interviewer, auditor …); repeatable.")
+@click.option("--group", "groups", multiple=True, help="A candidate group; repeatable.")
+@click.option("--by", "created_by", default="cli", show_default=True,
+              help="Who makes the key (recorded on it).")
+def api_key_create(organisation_code: str, name: str, roles: tuple[str, ...],
+                   groups: tuple[str, ...], created_by: str) -> None:
+    """Make an API key and print its secret, once."""
+    from app.api.keys import ApiKeyError, create_key
+    from app.db import transaction
+
+    services = build_services(_settings())
+    try:
+        with transaction(services.sessions) as session:
+            made = create_key(session, organisation_code=organisation_code, name=name,
+                              roles=list(roles), groups=list(groups), created_by=created_by)
+            key_id = made.key.id
+    except ApiKeyError as err:
+        click.echo(str(err), err=True)
+        sys.exit(1)
+    click.echo(f"API key {key_id} for {organisation_code}, acting as api:{name.strip()}. "
+               "Its secret is shown only this once:")
+    click.echo(made.secret)
+
+
+@api_key.command("revoke")
+@click.argument("key_id", type=int)
+def api_key_revoke(key_id: int) -> None:
+    """Revoke an API key at once; calls with it are refused from now on."""
+    from app.api.keys import ApiKeyError, revoke_key
+    from app.db import transaction
+
+    services = build_services(_settings())
+    try:
+        with transaction(services.sessions) as session:
+            revoke_key(session, key_id)
+    except ApiKeyError as err:
+        click.echo(str(err), err=True)
+        sys.exit(1)
+    click.echo(f"API key {key_id} is revoked.")
+
+
+@api_key.command("list")
+def api_key_list() -> None:
+    """List the API keys (never their secrets)."""
+    from app.api.keys import list_keys
+
+    services = build_services(_settings())
+    with services.sessions() as session:
+        found = list_keys(session)
+    if not found:
+        click.echo("No API keys.")
+    for key in found:
+        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
+        click.echo(f"  #{key.id}  {key.organisation_code:<12} api:{key.name}  "
+                   f"roles={','.join(key.roles)} groups={','.join(key.groups) or '-'}  "
+                   f"last used {used}  {state}")
+
+
 @main.command()
 @click.option("--jobs", "job_threads", default=1, show_default=True, help="Job runner threads.")
 @click.option("--timers", "timer_threads", default=1, show_default=True, help="Timer threads.")

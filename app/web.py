@@ -21,6 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from app import services_of
+from app.api.auth import require_credentials_header
+from app.api.errors import http_error_response, is_api_path
 from app.auth.service import SignedInUser, display_name_of, load_user
 from app.domain.calendar import format_lv, format_lv_datetime
 from app.engine.errors import (
@@ -79,6 +81,7 @@ def register_web(app: Flask) -> None:
     app.register_error_handler(FormNotFound, _form_not_found)
     app.register_error_handler(HTTPException, _http_error)
 
+    from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.cases.views import bp as cases_bp
     from app.forms.views import bp as forms_bp
@@ -88,6 +91,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(forms_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(api_bp)
     app.add_url_rule("/healthz", "healthz", healthz)
 
 
@@ -184,6 +188,11 @@ def renew_csrf_token() -> None:
 def _check_csrf() -> None:
     if request.method not in _UNSAFE_METHODS:
         return
+    if is_api_path(request.path):
+        # /api/v1 never reads the session cookie: its clients authenticate by a header that a
+        # cross-site request cannot carry, so CSRF cannot apply. Without that header: 401.
+        require_credentials_header(request)
+        return
     expected = session.get(_CSRF_SESSION_KEY)
     given = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token")
     if not expected or not given or not hmac.compare_digest(str(expected), given):
@@ -249,6 +258,8 @@ def _form_not_found(err: FormNotFound) -> tuple[str, int]:
 def _http_error(err: HTTPException) -> Any:
     if err.code is None or err.code < 400:
         return err
+    if is_api_path(request.path):
+        return http_error_response(err)
     return error_page(err.code, _http_message(err))
 
 

@@ -1,4 +1,5 @@
 from .access_log import AccessLogEntry
+from .api_keys import ApiKey
 from .attachments import Attachment
 from .base import Base, utcnow
 from .definitions import ProcessDefinition
@@ -21,6 +22,7 @@ from .users import User
 
 __all__ = [
     "AccessLogEntry",
+    "ApiKey",
     "Attachment",
     "Base",
     "Event",
