@@ -17,7 +17,14 @@ from app.access.scope import (
     record_filter,
     visible_persons,
 )
-from app.db.models import Event, HumanTask, Person, ProcessDefinition, ProcessInstance
+from app.db.models import (
+    Attachment,
+    Event,
+    HumanTask,
+    Person,
+    ProcessDefinition,
+    ProcessInstance,
+)
 from app.engine.runtime import Actor, Engine
 
 from . import personal_codes
@@ -119,6 +126,8 @@ class CaseFile:
     person: Person
     instances: list[InstanceSummary] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
+    # Files attached to the forms of the person's (visible) processes, newest first.
+    documents: list[Attachment] = field(default_factory=list)
     # Whether the viewer works on the record (and so sees the full personal code); auditors
     # and process owners read it with the code masked.
     may_change: bool = False
@@ -149,6 +158,9 @@ def case_file(session: Session, viewer: Viewer, person_id: int,
         by_id[instance.id] = name
         file.instances.append(InstanceSummary(instance, name, open_tasks.get(instance.id, [])))
     if ids:
+        file.documents = list(session.scalars(
+            select(Attachment).where(Attachment.instance_id.in_(ids))
+            .order_by(Attachment.uploaded_at.desc(), Attachment.id.desc())))
         for event in session.scalars(select(Event).where(Event.instance_id.in_(ids),
                                                          Event.kind.not_in(_INTERNAL_EVENTS))
                                      .order_by(Event.occurred_at.desc(), Event.id.desc())

@@ -9,6 +9,8 @@ from app import services_of
 from app.access import log as access_log
 from app.access.organisations import organisation_names
 from app.access.request import current_viewer, deny, log_view
+from app.forms.attachments import format_size
+from app.forms.summaries import completed_task_summaries
 from app.web import current_language
 
 from . import personal_codes, service
@@ -39,9 +41,14 @@ def person(person_id: int) -> str:
         file = service.case_file(db, viewer, person_id)
         if file is None:
             deny("person", person_id)
-        names = organisation_names(db, current_language())
+        lang = current_language()
+        names = organisation_names(db, lang)
+        forms_dir = services_of(current_app).settings.forms_dir
+        summaries = {item.instance.id: completed_task_summaries(db, item.instance.id, lang,
+                                                                forms_dir=forms_dir)
+                     for item in file.instances}
     log_view("person", person_id)
     code = file.person.personal_code
     shown_code = code if file.may_change else personal_codes.masked(code)
     return render_template("case_file.html", file=file, person=file.person, shown_code=shown_code,
-                           org_names=names)
+                           org_names=names, summaries=summaries, file_size=format_size, lang=lang)
