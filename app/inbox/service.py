@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.access.organisations import organisation_names
 from app.access.scope import (
     WORKING_ROLES,
     Viewer,
@@ -23,7 +24,6 @@ from app.access.scope import (
     offered_to,
     record_filter,
 )
-from app.access.organisations import organisation_names
 from app.cases import personal_codes
 from app.db.models import HumanTask, Person, ProcessDefinition, SavedFilter, User
 from app.domain.calendar import RIGA

@@ -10,11 +10,11 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from app.access.scope import Viewer, actionable_filter
 from app.db import transaction
 from app.db.models import HumanTask
 from app.domain.calendar import RIGA, end_of_day, format_lv
 from app.engine.runtime import Actor
-from app.access.scope import Viewer, actionable_filter
 from app.inbox.service import due_day, due_state, find_actionable_task
 from app.services import Services
 from tests.web.conftest import PLACEMENT_FORM, post, task_row
