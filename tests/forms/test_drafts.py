@@ -2,6 +2,7 @@
 done; and a form sent after the sign-in ended becomes a draft after signing in again."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -127,6 +128,25 @@ def test_a_form_sent_when_the_session_no_longer_has_the_user_is_kept_too(
     assert _kept(web_services) == 1
     login(anna, "anna")
     assert "Pēc pārtraukuma</textarea>" in page_of(anna, plan_task)
+
+
+def test_a_form_sent_after_the_idle_limit_becomes_a_draft_after_signing_in(
+        anna: FlaskClient, plan_task: int, web_services: Services) -> None:
+    from app.auth.sessions import SEEN_AT
+
+    token = csrf_of(anna)
+    idle = web_services.settings.session_idle_minutes
+    with anna.session_transaction() as session:  # the person left the form open too long
+        session[SEEN_AT] = int(time.time()) - idle * 60 - 5
+    form = {"csrf_token": token, "summary": "Rakstīju ilgi", "_action": "submit"}
+    response = anna.post(f"/tasks/{plan_task}", data=form,
+                         headers={**ORIGIN, "Referer": f"http://localhost/tasks/{plan_task}"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/login?next=/tasks/{plan_task}"
+    assert _kept(web_services) == 1
+    assert task_row(web_services, plan_task).status == "open"
+    login(anna, "anna")
+    assert "Rakstīju ilgi</textarea>" in page_of(anna, plan_task)
 
 
 def test_another_site_cannot_plant_a_draft(app: Flask, plan_task: int, make_user: Any,
