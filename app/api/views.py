@@ -44,6 +44,7 @@ from .errors import (
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 TaskFinder = Callable[[Session, Viewer, int], HumanTask | None]
+MAX_BODY_BYTES = 1024 * 1024
 NOT_A_COLLEAGUE = ("The task cannot be given to this person: they are not an active colleague "
                    "in one of the task's groups.")
 
@@ -335,6 +336,8 @@ def _schema_of(row: HumanTask) -> forms.Schema | None:
 
 
 def _json_body() -> Any:
+    # Bodies are form data and person records, never files: a larger one is refused (413).
+    request.max_content_length = MAX_BODY_BYTES
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}

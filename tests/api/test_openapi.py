@@ -58,9 +58,11 @@ def test_every_operation_documents_its_parameters_and_errors(app: Flask) -> None
             assert set(re.findall(r"{(\w+)}", path)) <= names, (path, method)
             assert operation.get("operationId") and operation.get("summary"), (path, method)
             if operation.get("security") != []:
-                assert {"401", "500"} <= set(operation["responses"]), (path, method)
+                assert {"401", "500", "503"} <= set(operation["responses"]), (path, method)
             if method == "post":
                 assert "403" in operation["responses"], (path, method)
+            if "requestBody" in operation:
+                assert {"413", "422"} <= set(operation["responses"]), (path, method)
 
 
 def test_served_as_it_is_in_the_repository(app: Flask) -> None:

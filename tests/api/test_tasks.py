@@ -153,6 +153,15 @@ def test_a_body_that_is_not_the_expected_json_is_422(institution_api: Api, p9: i
     assert task_of(web_services, p9).status == "open"
 
 
+def test_a_body_over_a_megabyte_is_refused(institution_api: Api, p9: int,
+                                           web_services: Services) -> None:
+    notes = "x" * (1024 * 1024)
+    response = institution_api.post(f"/tasks/{p9}/complete", json={"data": {"notes": notes}})
+    assert response.status_code == 413
+    assert error_of(response)["code"] == "payload_too_large"
+    assert task_of(web_services, p9).status == "open"
+
+
 def test_a_task_completed_meanwhile_is_a_409_naming_who(
         institution_api: Api, p9: int, web_services: Services,
         monkeypatch: pytest.MonkeyPatch) -> None:
