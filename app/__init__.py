@@ -20,6 +20,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = services.settings.secure_cookies
+    # Refuse oversized requests before they are read into memory; files are checked one by one
+    # against the attachment limit after that.
+    app.config["MAX_CONTENT_LENGTH"] = services.settings.request_max_bytes
     app.extensions["dicase"] = services
 
     from app.web import register_web

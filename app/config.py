@@ -72,6 +72,14 @@ class Settings:
     login_window_minutes: int = field(
         default_factory=lambda: int(_env("LOGIN_WINDOW_MINUTES", "15")))
 
+    # Largest file a form accepts; a request may carry a few of them and the form itself.
+    attachment_max_bytes: int = field(
+        default_factory=lambda: int(_env("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))))
+
+    @property
+    def request_max_bytes(self) -> int:
+        return 4 * self.attachment_max_bytes + 1024 * 1024
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

@@ -34,6 +34,7 @@ from app.engine.errors import (
     TaskNoLongerOpen,
     TaskNotFound,
 )
+from app.forms.attachments import format_size
 from app.forms.service import FormNotFound
 
 log = logging.getLogger(__name__)
@@ -273,6 +274,11 @@ def _http_message(err: HTTPException) -> str:
         return gettext("You do not have access to this page.")
     if err.code == 405:
         return gettext("This address does not accept this kind of request.")
+    if err.code == 413:
+        return gettext("What was sent is too large, so nothing was saved. Attach smaller files "
+                       "(at most %(size)s each).",
+                       size=format_size(services_of(current_app).settings.attachment_max_bytes,
+                                        current_language()))
     if err.code is not None and err.code >= 500:
         return gettext("Something went wrong on our side. Please try again later.")
     return gettext("The request could not be understood.")

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Attachment
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 # What can be attached, recognised by the signature its format starts with.
 ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {

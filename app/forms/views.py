@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,10 +53,8 @@ _TASK_ENDPOINT = "inbox.task"
 
 
 def attachment_max_bytes() -> int:
-    """DICASE_ATTACHMENT_MAX_BYTES, 10 MB unless set. Read per request, as the limit is only
-    consulted when a file arrives."""
-    raw = os.environ.get("DICASE_ATTACHMENT_MAX_BYTES", "")
-    return int(raw) if raw.strip().isdigit() else attachments.DEFAULT_MAX_BYTES
+    """The largest file a form accepts (DICASE_ATTACHMENT_MAX_BYTES, 10 MB unless set)."""
+    return services_of(current_app).settings.attachment_max_bytes
 
 
 # --- the task page's form ------------------------------------------------------------------------

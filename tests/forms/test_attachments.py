@@ -2,6 +2,8 @@
 downloaded only by those who may read the case."""
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 import html
 import io
@@ -104,7 +106,8 @@ def test_someone_outside_the_case_gets_404_like_a_missing_file(
 def test_a_file_over_the_limit_is_refused_and_nothing_is_stored(
         anna: FlaskClient, plan_task: int, web_services: Services,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DICASE_ATTACHMENT_MAX_BYTES", "40")
+    monkeypatch.setattr(web_services, "settings",
+                        dataclasses.replace(web_services.settings, attachment_max_bytes=40))
     response = _post(anna, plan_task, VALID, {"assessment_report": (PDF + b" " * 40, "liels.pdf"),
                                               "photo": (PNG[:30], "mazs.png")})
     assert response.status_code == 422
@@ -202,3 +205,14 @@ def test_content_sniffing_and_file_names() -> None:
     assert clean_file_name("...") == "pielikums"
     long_name = clean_file_name("x" * 300 + ".pdf")
     assert len(long_name) <= 255 and long_name.endswith(".pdf")
+
+
+def test_a_request_over_the_overall_cap_is_refused_with_a_clear_message(
+        anna: FlaskClient, plan_task: int, web_services: Services,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    app = anna.application
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2000)
+    response = _post(anna, plan_task, VALID, {"assessment_report": (PDF + b" " * 5000, "x.pdf")})
+    assert response.status_code == 413
+    assert "Nosūtītais ir pārāk liels, tāpēc nekas netika saglabāts." in response.text
+    assert _attachment_count(web_services) == 0
