@@ -459,24 +459,22 @@ def instrument(services: Services) -> Stopwatch:
 
     watch = Stopwatch()
     targets: list[tuple[Any, str, str]] = [
-        (runtime.Engine, "_instance_of_task", "Engine._instance_of_task (own session)"),
-        (rows, "latest_definition", "rows.latest_definition"),
-        (rows, "definition", "rows.definition"),
-        (rows, "lock_instance", "rows.lock_instance (SELECT .. FOR UPDATE)"),
+        (runtime.Engine, "_load_locked", "Engine._load_locked (definition, spec, load)"),
         (runtime, "specs_for", "specs_for (cached spec)"),
         (runtime.Engine, "_script_engine", "ProductScriptEngine() per step"),
         (state, "new_workflow", "state.new_workflow"),
         (state, "load", "state.load (JSON -> workflow)"),
         (runtime, "_run", "_run (do_engine_steps)"),
         (state, "dump", "state.dump (workflow -> JSON)"),
+        (rows.Tx, "event", "Tx.event (hash chain)"),
+        (derive, "sync", "derive.sync (derived rows, computed)"),
+        (derive, "apply", "derive.apply (derived rows, written)"),
         (rows, "insert_instance", "rows.insert_instance"),
-        (runtime, "append_instance_event", "append_instance_event (hash chain)"),
-        (derive, "append_instance_event", "append_instance_event (hash chain)"),
-        (derive, "sync", "derive.sync (derived rows)"),
         (rows, "write_instance", "rows.write_instance (UPDATE .. version)"),
+        (rows.Tx, "insert_events", "Tx.insert_events (events INSERT)"),
         (Session, "flush", "Session.flush (ORM unit of work)"),
-        (SessionTransaction, "commit", "commit incl. pending event INSERT"),
-        (services.db.dialect, "do_commit", "COMMIT"),
+        (SessionTransaction, "commit", "session commit incl. pending event INSERT"),
+        (services.db.dialect, "do_commit", "session COMMIT"),
     ]
     missing = []
     for owner, name, label in targets:
@@ -487,11 +485,44 @@ def instrument(services: Services) -> Stopwatch:
     if missing:
         print(f"(not in this version of the engine, not timed: {', '.join(missing)})")
 
+    # The engine's own statements go to the driver past SQLAlchemy (rows.Tx): timed by kind. On
+    # PostgreSQL a statement in a batch is only queued; its round trip is the pipeline's sync.
+    run, run_many = rows.Tx.run, rows.Tx.run_many
+
+    def label_of(statement: Any) -> str:
+        head = statement[0].split(None, 1)[0].upper()
+        return {"COMMIT": "SQL COMMIT (Tx.run)", "BEGIN": "SQL BEGIN (Tx.run)"}.get(
+            head, "SQL other statements (Tx.run)")
+
+    def timed_run(self: Any, statement: Any, params: Any = ()) -> Any:
+        t0 = now_ns()
+        try:
+            return run(self, statement, params)
+        finally:
+            watch.add(label_of(statement), now_ns() - t0)
+
+    def timed_run_many(self: Any, statement: Any, params: Any) -> Any:
+        t0 = now_ns()
+        try:
+            return run_many(self, statement, params)
+        finally:
+            watch.add("SQL executemany (Tx.run_many)", now_ns() - t0)
+
+    rows.Tx.run, rows.Tx.run_many = timed_run, timed_run_many  # type: ignore[method-assign]
+
+    def unwrap_run() -> None:
+        rows.Tx.run, rows.Tx.run_many = run, run_many  # type: ignore[method-assign]
+
+    watch._undo.append(unwrap_run)
+    if services.db.dialect.name == "postgresql":
+        import psycopg
+        watch.wrap(psycopg.Pipeline, "__exit__", "pipeline sync (one PostgreSQL round trip)")
+
     def before(conn: Any, *_: Any) -> None:
         conn.info["bench_t0"] = now_ns()
 
     def after(conn: Any, *_: Any) -> None:
-        watch.add("SQL statements in the driver", now_ns() - conn.info.pop("bench_t0"))
+        watch.add("SQL statements through SQLAlchemy", now_ns() - conn.info.pop("bench_t0"))
 
     def stop_listening() -> None:
         event.remove(services.db, "before_cursor_execute", before)

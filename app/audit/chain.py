@@ -41,15 +41,64 @@ def _normalised(detail: dict[str, Any]) -> dict[str, Any]:
 
 
 class ChainHead(Protocol):
-    """An instance as a step holds it: the ORM row or the engine's Core row."""
+    """An instance as a step holds it: the ORM row or the engine's row."""
 
     id: int
     event_seq: int
     last_event_hash: str
 
 
+@dataclass(slots=True)
+class NewEvent:
+    """An event appended to a chain and not inserted yet; ``detail_json`` is the text stored."""
+
+    chain: str
+    seq: int
+    instance_id: int | None
+    occurred_at: datetime
+    kind: str
+    actor: str
+    element_id: str | None
+    detail: dict[str, Any]
+    detail_json: str
+    prev_hash: str
+    hash: str
+
+    def row(self) -> dict[str, Any]:
+        return {"chain": self.chain, "seq": self.seq, "instance_id": self.instance_id,
+                "occurred_at": self.occurred_at, "kind": self.kind, "actor": self.actor,
+                "element_id": self.element_id, "detail": self.detail,
+                "prev_hash": self.prev_hash, "hash": self.hash}
+
+
+def instance_event(instance: ChainHead, kind: str, actor: str, element_id: str | None = None,
+                   detail: dict[str, Any] | None = None, at: datetime | None = None) -> NewEvent:
+    """The next event of the instance's chain; moves the instance's head (``event_seq``,
+    ``last_event_hash``) to it. The caller holds the instance row for this transaction, writes
+    the new head in it and inserts the event in the same transaction."""
+    occurred_at = at or utcnow()
+    # Hash what the database will give back: the JSON round trip turns dates into strings etc.
+    # The text is what is stored: it loads to the same value.
+    detail_json = json.dumps(detail or {}, default=str)
+    clean = json.loads(detail_json)
+    seq = instance.event_seq + 1
+    chain = instance_chain(instance.id)
+    prev = instance.last_event_hash or GENESIS
+    digest = _digest(prev, chain, seq, occurred_at, kind, actor, element_id, clean)
+    instance.event_seq = seq
+    instance.last_event_hash = digest
+    return NewEvent(chain, seq, instance.id, occurred_at, kind, actor, element_id, clean,
+                    detail_json, prev, digest)
+
+
 _PENDING = "dicase_pending_events"
 _INSERT_EVENTS = insert(cast(Table, Event.__table__))
+
+
+def pending_events(session: Session) -> list[NewEvent]:
+    """The events appended in the session's transaction, inserted just before it commits."""
+    found: list[NewEvent] = session.info.setdefault(_PENDING, [])
+    return found
 
 
 def append_instance_event(session: Session, instance: ChainHead, kind: str, actor: str,
@@ -58,25 +107,14 @@ def append_instance_event(session: Session, instance: ChainHead, kind: str, acto
     """Append to the instance's chain. The caller holds the instance row for this transaction and
     writes its new head (``event_seq``, ``last_event_hash``) in the same transaction. The rows are
     inserted together just before the transaction commits."""
-    occurred_at = at or utcnow()
-    clean = _normalised(detail or {})
-    seq = instance.event_seq + 1
-    chain = instance_chain(instance.id)
-    prev = instance.last_event_hash or GENESIS
-    digest = _digest(prev, chain, seq, occurred_at, kind, actor, element_id, clean)
-    session.info.setdefault(_PENDING, []).append({
-        "chain": chain, "seq": seq, "instance_id": instance.id, "occurred_at": occurred_at,
-        "kind": kind, "actor": actor, "element_id": element_id, "detail": clean,
-        "prev_hash": prev, "hash": digest})
-    instance.event_seq = seq
-    instance.last_event_hash = digest
+    pending_events(session).append(instance_event(instance, kind, actor, element_id, detail, at))
 
 
 @sa_event.listens_for(Session, "before_commit")
 def _insert_pending_events(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
-        session.connection().execute(_INSERT_EVENTS, pending)
+        session.connection().execute(_INSERT_EVENTS, [e.row() for e in pending])
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")

@@ -2,10 +2,11 @@
 workflow state, inside the same transaction as the state itself."""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -13,21 +14,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Table, bindparam, delete, insert, literal, select, union_all, update
-from sqlalchemy.orm import Session
 
-from app.audit.chain import append_instance_event
-from app.db.models import (
-    HumanTask,
-    Job,
-    MessageSubscription,
-    Timer,
-    utcnow,
-)
+from app.db.models import utcnow
 from app.domain.calendar import end_of_day
 
 from .errors import ScriptFailed
-from .rows import DefinitionRow, InstanceRow
+from .parsing import ParsedProcess
+from .rows import DefinitionRow, InstanceRow, Sql, Tx, insert_sql, sql
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 CANDIDATE_GROUPS_PROPERTY = "candidateGroups"
@@ -50,94 +43,181 @@ class _OpenRow:
     element_id: str
 
 
-def sync(session: Session, instance: InstanceRow, definition: DefinitionRow,
-         workflow: BpmnWorkflow, max_job_attempts: int, *, new_instance: bool = False) -> None:
-    ready: dict[str, Any] = {}
-    waiting: dict[str, Any] = {}
-    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
-        (ready if task.state == TaskState.READY else waiting)[str(task.id)] = task
-    # A new instance has no rows yet; otherwise one round trip fetches every open one.
-    open_rows = {kind: {} for kind in "hjtm"} if new_instance else _open_rows(session, instance.id)
-    _sync_human_tasks(session, instance, definition, workflow, ready, open_rows["h"])
-    _sync_jobs(session, instance, ready, open_rows["j"], max_job_attempts)
-    _sync_timers(session, instance, workflow, waiting, open_rows["t"])
-    _sync_subscriptions(session, instance, waiting, open_rows["m"])
+# The kinds of derived rows: human task, job, timer, message subscription.
+HUMAN, JOB, TIMER, MESSAGE = "h", "j", "t", "m"
+ALL_KINDS = frozenset((HUMAN, JOB, TIMER, MESSAGE))
+OpenRows = dict[str, dict[str, _OpenRow]]  # kind -> task guid -> row
+Writes = list[tuple[Sql, list[tuple[Any, ...]]]]  # statements in order, each with its rows
+
+_kinds: dict[int, tuple[Any, frozenset[str]]] = {}
 
 
-_INSERT_TASK = insert(cast(Table, HumanTask.__table__))
-_INSERT_JOB = insert(cast(Table, Job.__table__))
-_INSERT_TIMER = insert(cast(Table, Timer.__table__))
-_INSERT_SUBSCRIPTION = insert(cast(Table, MessageSubscription.__table__))
-_OPEN_ROWS = union_all(
-    select(literal("h"), HumanTask.id, HumanTask.task_guid, HumanTask.element_id)
-    .where(HumanTask.instance_id == bindparam("iid"), HumanTask.status == "open"),
-    select(literal("j"), Job.id, Job.task_guid, Job.element_id)
-    .where(Job.instance_id == bindparam("iid"), Job.status.in_(("ready", "running", "incident"))),
-    select(literal("t"), Timer.id, Timer.task_guid, Timer.element_id)
-    .where(Timer.instance_id == bindparam("iid"), Timer.status.in_(("waiting", "incident"))),
-    select(literal("m"), MessageSubscription.id, MessageSubscription.task_guid,
-           MessageSubscription.element_id)
-    .where(MessageSubscription.instance_id == bindparam("iid")),
-)
+def kinds_of(parsed: ParsedProcess) -> frozenset[str]:
+    """The kinds of derived rows a process can have at all, from its spec (with its called
+    processes): a process without timers never has a timer row, so its steps need not look for
+    one. Known once per parsed spec."""
+    found = _kinds.get(id(parsed.spec))
+    if found is not None and found[0] is parsed.spec:
+        return found[1]
+    kinds = set()
+    for process_spec in [parsed.spec, *parsed.subprocess_specs.values()]:
+        for task_spec in process_spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if isinstance(task_spec, ServiceTask):
+                kinds.add(JOB)
+            elif getattr(task_spec, "manual", False):
+                kinds.add(HUMAN)
+            if isinstance(definition, TimerEventDefinition):
+                kinds.add(TIMER)
+            if isinstance(definition, MessageEventDefinition):
+                kinds.add(MESSAGE)
+    result = frozenset(kinds)
+    _kinds[id(parsed.spec)] = (parsed.spec, result)  # the spec is kept, so its id is not reused
+    return result
 
 
-def _open_rows(session: Session, instance_id: int) -> dict[str, dict[str, _OpenRow]]:
-    session.flush()  # a job or timer changed through the ORM in this step must be seen as it is now
-    found: dict[str, dict[str, _OpenRow]] = {kind: {} for kind in "hjtm"}
-    for kind, row_id, guid, element in session.connection().execute(_OPEN_ROWS, {"iid": instance_id}):
-        found[kind][guid] = _OpenRow(row_id, element)
+_OPEN_BRANCHES = {
+    HUMAN: "SELECT 'h', id, task_guid, element_id FROM human_task "
+           "WHERE instance_id = {iid} AND status = 'open'",
+    JOB: "SELECT 'j', id, task_guid, element_id FROM job "
+         "WHERE instance_id = {iid} AND status IN ('ready', 'running', 'incident')",
+    TIMER: "SELECT 't', id, task_guid, element_id FROM timer "
+           "WHERE instance_id = {iid} AND status IN ('waiting', 'incident')",
+    MESSAGE: "SELECT 'm', id, task_guid, element_id FROM message_subscription "
+             "WHERE instance_id = {iid}",
+}
+_OF_TASK = "(SELECT instance_id FROM human_task WHERE id = ?)"
+_open_sql: dict[tuple[frozenset[str], bool], Sql] = {}
+
+
+def open_rows(tx: Tx, kinds: frozenset[str], *, instance_id: int | None = None,
+              task_id: int | None = None) -> Any:
+    """Queue the read of every open derived row of the instance (or of the instance holding
+    ``task_id``), of the given kinds, in one statement; ``read_open_rows`` of its cursor."""
+    by_task = instance_id is None
+    key = (kinds, by_task)
+    statement = _open_sql.get(key)
+    if statement is None:
+        iid = _OF_TASK if by_task else "?"
+        statement = _open_sql[key] = sql(" UNION ALL ".join(
+            _OPEN_BRANCHES[kind].format(iid=iid) for kind in sorted(kinds)) or
+            "SELECT 'h', 0, '', '' WHERE 1 = 0")
+    param = task_id if by_task else instance_id
+    return tx.run(statement, (param,) * len(kinds))
+
+
+def read_open_rows(cursor: Any, *, leave_out: str | None = None) -> OpenRows:
+    found: OpenRows = {kind: {} for kind in ALL_KINDS}
+    for kind, row_id, guid, element in cursor.fetchall():
+        if guid != leave_out:
+            found[kind][guid] = _OpenRow(row_id, element)
     return found
 
 
-def close_all(session: Session, instance: InstanceRow, status: str = "cancelled") -> None:
+def no_rows() -> OpenRows:
+    """A new instance's: it has none yet."""
+    return {kind: {} for kind in ALL_KINDS}
+
+
+def sync(tx: Tx, instance: InstanceRow, definition: DefinitionRow, workflow: BpmnWorkflow,
+         kinds: frozenset[str], max_job_attempts: int, found: OpenRows) -> Writes:
+    """What brings the derived rows in step with the workflow: the writes to make (in order), and
+    the events of rows that went away, appended to the instance's chain. ``found`` are the open
+    rows before the step (``open_rows``), of ``kinds`` at least."""
+    ready: dict[str, Any] = {}
+    waiting: dict[str, Any] = {}
+    states = TaskState.READY | TaskState.WAITING if kinds & {TIMER, MESSAGE} else TaskState.READY
+    for task in workflow.get_tasks(state=states):
+        (ready if task.state == TaskState.READY else waiting)[str(task.id)] = task
+    writes: Writes = []
+    now = utcnow()
+    if HUMAN in kinds:
+        _sync_human_tasks(tx, writes, now, instance, definition, workflow, ready, found[HUMAN])
+    if JOB in kinds:
+        _sync_jobs(tx, writes, now, instance, ready, found[JOB], max_job_attempts)
+    if TIMER in kinds:
+        _sync_timers(tx, writes, now, instance, workflow, waiting, found[TIMER])
+    if MESSAGE in kinds:
+        _sync_subscriptions(tx, writes, now, instance, waiting, found[MESSAGE])
+    return writes
+
+
+def apply(tx: Tx, writes: Writes) -> None:
+    for statement, params in writes:
+        tx.run_many(statement, params)
+
+
+_CLOSE = {
+    HUMAN: sql("UPDATE human_task SET status = ? WHERE instance_id = ? AND status = 'open'"),
+    TIMER: sql("UPDATE timer SET status = ? WHERE instance_id = ? AND status = 'waiting'"),
+    JOB: sql("UPDATE job SET status = ? WHERE instance_id = ? AND status IN ('ready', 'running')"),
+}
+_CLOSE_SUBSCRIPTIONS = sql("DELETE FROM message_subscription WHERE instance_id = ?")
+
+
+def close_all(tx: Tx, instance: InstanceRow, status: str = "cancelled",
+              kinds: frozenset[str] = ALL_KINDS) -> None:
     """The instance ended or was terminated: nothing of it stays open."""
-    iid = instance.id
-    session.execute(update(HumanTask).where(HumanTask.instance_id == iid, HumanTask.status == "open")
-                    .values(status=status))
-    session.execute(update(Timer).where(Timer.instance_id == iid, Timer.status == "waiting")
-                    .values(status=status))
-    session.execute(update(Job).where(Job.instance_id == iid, Job.status.in_(("ready", "running")))
-                    .values(status=status))
-    session.execute(delete(MessageSubscription).where(MessageSubscription.instance_id == iid))
+    for kind in (HUMAN, TIMER, JOB):
+        if kind in kinds:
+            tx.run(_CLOSE[kind], (status, instance.id))
+    if MESSAGE in kinds:
+        tx.run(_CLOSE_SUBSCRIPTIONS, (instance.id,))
 
 
 def _is_human(task: Any) -> bool:
     return bool(task.task_spec.manual) and not isinstance(task.task_spec, ServiceTask)
 
 
-def _set_status(session: Session, model: Any, ids: list[int], status: str, **values: Any) -> None:
-    if ids:
-        session.execute(update(model).where(model.id.in_(ids)).values(status=status, **values)
-                        .execution_options(synchronize_session=False))
+_SET_TASK_STATUS = sql("UPDATE human_task SET status = ? WHERE id = ?")
+_SET_JOB_STATUS = sql("UPDATE job SET status = ? WHERE id = ?")
+_SET_TIMER_STATUS = sql("UPDATE timer SET status = ? WHERE id = ?")
+_FIRE_TIMER = sql("UPDATE timer SET status = 'fired', fired_at = ? WHERE id = ?")
+_DELETE_SUBSCRIPTION = sql("DELETE FROM message_subscription WHERE id = ?")
+_SCOPE = ("record_kind", "person_id", "municipality_code", "institution_code",
+          "orphan_court_code", "confidential")
+_INSERT_TASK = insert_sql("human_task", (
+    "instance_id", "task_guid", "process_key", "process_version", "business_key", "element_id",
+    "element_name", "form_key", "lane", "candidate_groups", "due_at", "follow_up_at", "status",
+    "assignee", "created_at", *_SCOPE))
+_INSERT_JOB = insert_sql("job", (
+    "instance_id", "task_guid", "element_id", "operation", "parameters", "status", "attempts",
+    "max_attempts", "next_attempt_at", "created_at", "idempotency_key"),
+    json_columns=("parameters",))
+_INSERT_TIMER = insert_sql("timer", (
+    "instance_id", "task_guid", "element_id", "due_at", "status", "created_at"))
+_INSERT_SUBSCRIPTION = insert_sql("message_subscription", (
+    "instance_id", "task_guid", "element_id", "message_name", "business_key", "created_at"))
 
 
-def _sync_human_tasks(session: Session, instance: InstanceRow, definition: DefinitionRow,
-                      workflow: BpmnWorkflow, ready: dict[str, Any],
+def _sync_human_tasks(tx: Tx, writes: Writes, now: datetime, instance: InstanceRow,
+                      definition: DefinitionRow, workflow: BpmnWorkflow, ready: dict[str, Any],
                       open_rows: dict[str, _OpenRow]) -> None:
     wanted = {guid: t for guid, t in ready.items() if _is_human(t)}
     gone = [row for guid, row in open_rows.items() if guid not in wanted]
-    # Interrupted by a boundary event, a terminate end event or similar.
-    _set_status(session, HumanTask, [row.id for row in gone], "cancelled")
-    for row in gone:
-        append_instance_event(session, instance, "task_cancelled", "engine", row.element_id,
-                              {"task_id": row.id})
+    if gone:
+        # Interrupted by a boundary event, a terminate end event or similar.
+        writes.append((_SET_TASK_STATUS, [("cancelled", row.id) for row in gone]))
+        for row in gone:
+            tx.event(instance, "task_cancelled", "engine", row.element_id, {"task_id": row.id})
     new_rows = []
+    scope = instance.scope
     for guid, task in wanted.items():
         if guid in open_rows:
             continue
-        props = properties(task.task_spec)
-        new_rows.append({
-            "instance_id": instance.id, "task_guid": guid, "process_key": definition.process_key,
-            "process_version": definition.version, "business_key": instance.business_key,
-            "element_id": element_id(task), "element_name": task.task_spec.bpmn_name or element_id(task),
-            "form_key": props.get(FORM_PROPERTY), "lane": task.task_spec.lane,
-            "candidate_groups": " ".join(candidate_groups(props, task.task_spec.lane)),
-            "due_at": _due_at(workflow, task, props.get(DUE_DATE_PROPERTY)),
-            "follow_up_at": _due_at(workflow, task, props.get(FOLLOW_UP_PROPERTY)), "status": "open",
-            "assignee": None, "created_at": utcnow(), **instance.scope.columns(),
-        })
+        spec = task.task_spec
+        props = properties(spec)
+        element = element_id(task)
+        new_rows.append((
+            instance.id, guid, definition.process_key, definition.version, instance.business_key,
+            element, spec.bpmn_name or element, props.get(FORM_PROPERTY), spec.lane,
+            " ".join(candidate_groups(props, spec.lane)),
+            tx.time(_due_at(workflow, task, props.get(DUE_DATE_PROPERTY))),
+            tx.time(_due_at(workflow, task, props.get(FOLLOW_UP_PROPERTY))), "open", None,
+            tx.time(now), scope.record_kind, scope.person_id, scope.municipality_code,
+            scope.institution_code, scope.orphan_court_code, scope.confidential))
     if new_rows:
-        session.connection().execute(_INSERT_TASK, new_rows)
+        writes.append((_INSERT_TASK, new_rows))
 
 
 def candidate_groups(props: dict[str, str], lane: str | None) -> list[str]:
@@ -174,11 +254,12 @@ def to_utc(value: Any, where: str) -> datetime:
     raise ScriptFailed(where, f"a date was expected, got {type(value).__name__}")
 
 
-def _sync_jobs(session: Session, instance: InstanceRow, ready: dict[str, Any],
-               open_rows: dict[str, _OpenRow], max_attempts: int) -> None:
+def _sync_jobs(tx: Tx, writes: Writes, now: datetime, instance: InstanceRow,
+               ready: dict[str, Any], open_rows: dict[str, _OpenRow], max_attempts: int) -> None:
     wanted = {guid: t for guid, t in ready.items() if isinstance(t.task_spec, ServiceTask)}
-    _set_status(session, Job, [row.id for guid, row in open_rows.items() if guid not in wanted],
-                "cancelled")
+    gone = [row.id for guid, row in open_rows.items() if guid not in wanted]
+    if gone:
+        writes.append((_SET_JOB_STATUS, [("cancelled", row_id) for row_id in gone]))
     new_rows = []
     for guid, task in wanted.items():
         if guid in open_rows:
@@ -187,18 +268,17 @@ def _sync_jobs(session: Session, instance: InstanceRow, ready: dict[str, Any],
             params = {name: p["value"] for name, p in task.task_spec.evaluate_params(task).items()}
         except Exception as err:  # noqa: BLE001 - any failure of the model's expression
             raise ScriptFailed(element_id(task), f"a service parameter failed: {err}") from None
-        new_rows.append({
-            "instance_id": instance.id, "task_guid": guid, "element_id": element_id(task),
-            "operation": task.task_spec.operation_name, "parameters": params, "status": "ready",
-            "attempts": 0, "max_attempts": max_attempts, "next_attempt_at": utcnow(), "created_at": utcnow(),
-            "idempotency_key": f"dicase-job-{guid}",
-        })
+        new_rows.append((
+            instance.id, guid, element_id(task), task.task_spec.operation_name,
+            json.dumps(params), "ready", 0, max_attempts, tx.time(now), tx.time(now),
+            f"dicase-job-{guid}"))
     if new_rows:
-        session.connection().execute(_INSERT_JOB, new_rows)
+        writes.append((_INSERT_JOB, new_rows))
 
 
-def _sync_timers(session: Session, instance: InstanceRow, workflow: BpmnWorkflow,
-                 waiting: dict[str, Any], open_rows: dict[str, _OpenRow]) -> None:
+def _sync_timers(tx: Tx, writes: Writes, now: datetime, instance: InstanceRow,
+                 workflow: BpmnWorkflow, waiting: dict[str, Any],
+                 open_rows: dict[str, _OpenRow]) -> None:
     wanted = {guid: t for guid, t in waiting.items()
               if isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition)}
     fired: list[int] = []
@@ -208,13 +288,15 @@ def _sync_timers(session: Session, instance: InstanceRow, workflow: BpmnWorkflow
             continue
         task = workflow.get_task_from_id(UUID(guid))
         (fired if task is not None and task.has_state(TaskState.COMPLETED) else cancelled).append(row.id)
-    _set_status(session, Timer, fired, "fired", fired_at=utcnow())
-    _set_status(session, Timer, cancelled, "cancelled")
-    new_rows = [{"instance_id": instance.id, "task_guid": guid, "element_id": element_id(task),
-                     "due_at": timer_due_at(task), "status": "waiting", "created_at": utcnow()}
+    if fired:
+        writes.append((_FIRE_TIMER, [(tx.time(now), row_id) for row_id in fired]))
+    if cancelled:
+        writes.append((_SET_TIMER_STATUS, [("cancelled", row_id) for row_id in cancelled]))
+    new_rows = [(instance.id, guid, element_id(task), tx.time(timer_due_at(task)), "waiting",
+                 tx.time(now))
                 for guid, task in wanted.items() if guid not in open_rows]
     if new_rows:
-        session.connection().execute(_INSERT_TIMER, new_rows)
+        writes.append((_INSERT_TIMER, new_rows))
 
 
 def timer_due_at(task: Any) -> datetime:
@@ -224,16 +306,15 @@ def timer_due_at(task: Any) -> datetime:
     return to_utc(str(value), element_id(task))
 
 
-def _sync_subscriptions(session: Session, instance: InstanceRow, waiting: dict[str, Any],
-                        open_rows: dict[str, _OpenRow]) -> None:
+def _sync_subscriptions(tx: Tx, writes: Writes, now: datetime, instance: InstanceRow,
+                        waiting: dict[str, Any], open_rows: dict[str, _OpenRow]) -> None:
     wanted = {guid: t for guid, t in waiting.items()
               if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)}
     gone = [row.id for guid, row in open_rows.items() if guid not in wanted]
     if gone:
-        session.execute(delete(MessageSubscription).where(MessageSubscription.id.in_(gone)))
-    new_rows = [{"instance_id": instance.id, "task_guid": guid, "element_id": element_id(task),
-                     "message_name": task.task_spec.event_definition.name,
-                     "business_key": instance.business_key, "created_at": utcnow()}
+        writes.append((_DELETE_SUBSCRIPTION, [(row_id,) for row_id in gone]))
+    new_rows = [(instance.id, guid, element_id(task), task.task_spec.event_definition.name,
+                 instance.business_key, tx.time(now))
                 for guid, task in wanted.items() if guid not in open_rows]
     if new_rows:
-        session.connection().execute(_INSERT_SUBSCRIPTION, new_rows)
+        writes.append((_INSERT_SUBSCRIPTION, new_rows))

@@ -1,28 +1,38 @@
-"""The rows an engine step reads and writes, through SQLAlchemy Core.
+"""The rows an engine step reads and writes, on the database driver's own connection.
 
-A step touches one instance row, its definition and a handful of derived rows; going through
-Core keeps the cost of persistence near that of the engine itself (the ORM's unit of work cost
-several times more per step). Optimistic concurrency is explicit here: the instance row is
-written only where its version is still the one read.
+A step touches one instance row, its definition, a handful of derived rows and its events.
+Each of those statements is SQL text written once per dialect and executed with positional
+parameters on the DB-API connection (``Tx``): SQLAlchemy's per-statement work (compiled cache
+lookup, parameter and result processing) cost more than the statement itself. Everything else
+in the product goes through SQLAlchemy; the conversions SQLAlchemy's column types make
+(``UTCDateTime``: naive UTC; SQLite's DATETIME text; JSON as text) are made here the same way.
+
+Optimistic concurrency is explicit: the instance row is written only where its version is still
+the one read, and always after it was read under a lock (``FOR UPDATE`` on PostgreSQL, the
+``BEGIN IMMEDIATE`` write lock on SQLite).
+
+On PostgreSQL the statements of a step that do not depend on each other's results go to the
+server together (``Tx.batch``: psycopg's pipeline mode), so a completion costs three round trips
+(reads, writes, COMMIT) and a start two (reads, writes with COMMIT).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, cast
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.engine import Engine as DbEngine
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
 from app.access.scope import Scope
-from app.db.models import HumanTask, ProcessDefinition, ProcessInstance, utcnow
-from app.db.models.base import UTCDateTime
+from app.audit.chain import ChainHead, NewEvent, instance_event, pending_events
+from app.db.models import utcnow
 
 from .errors import EngineError, InstanceNotFound, UnknownProcess
-
-_instances = cast(Table, ProcessInstance.__table__)
-_definitions = cast(Table, ProcessDefinition.__table__)
 
 
 class ConcurrentChange(EngineError):
@@ -32,6 +42,236 @@ class ConcurrentChange(EngineError):
         super().__init__(f"Process instance {instance_id} was changed by someone else at the same "
                          "moment; nothing was saved, please try again")
 
+
+# --- SQL text per dialect ---------------------------------------------------------------------
+
+class Sql(NamedTuple):
+    """One statement, as SQLite (qmark parameters) and PostgreSQL/psycopg (format parameters)
+    want it; ``Tx`` picks one by index."""
+
+    sqlite: str
+    postgresql: str
+
+
+def sql(text: str, *, pg_only: str = "", json_params: Sequence[int] = ()) -> Sql:
+    """``text`` with ``?`` parameters; on PostgreSQL ``pg_only`` is appended (FOR UPDATE) and
+    the parameters numbered in ``json_params`` (0-based) are cast to json."""
+    parts = text.split("?")
+    pg = parts[0]
+    for k, part in enumerate(parts[1:]):
+        pg += ("%s::json" if k in json_params else "%s") + part
+    return Sql(text, pg + (" " + pg_only if pg_only else ""))
+
+
+def insert_sql(table: str, columns: Sequence[str], *, json_columns: Sequence[str] = (),
+               returning: str = "") -> Sql:
+    text = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+            + (f" RETURNING {returning}" if returning else ""))
+    return sql(text, json_params=[k for k, c in enumerate(columns) if c in json_columns])
+
+
+# --- the step's transaction -------------------------------------------------------------------
+
+class Tx:
+    """An engine step's transaction on the driver connection (sqlite3 or psycopg).
+
+    Either the engine's own (``step``: a pooled connection, BEGIN and COMMIT issued here) or
+    the connection of an ORM session the step also uses (``Tx.of_session``). The step's events
+    are kept until its last writes and inserted together.
+    """
+
+    __slots__ = (
+        "_begin",
+        "_dialect",
+        "_error",
+        "committed",
+        "conn",
+        "d",
+        "events",
+        "postgres",
+        "session",
+    )
+
+    def __init__(self, conn: Any, db: DbEngine, session: Session | None = None) -> None:
+        self.conn = conn
+        self._dialect = db.dialect
+        self.postgres = db.dialect.name == "postgresql"
+        self.d = 1 if self.postgres else 0  # index into Sql
+        self.session = session
+        self.events: list[NewEvent] = []
+        self.committed = False
+        # PostgreSQL, own connection: BEGIN is sent with the step's first statement.
+        self._begin = False
+        self._error: type[Exception] = db.dialect.loaded_dbapi.Error
+
+    @classmethod
+    def of_session(cls, session: Session) -> Tx:
+        """The step's statements on the session's connection, in the session's transaction. ORM
+        changes made so far are flushed first, so the statements see them."""
+        session.flush()
+        connection = session.connection()
+        return cls(connection.connection.driver_connection, connection.engine, session)
+
+    def run(self, statement: Sql, params: Sequence[Any] = ()) -> Any:
+        """Execute; returns something to read the rows (``fetchall``) and ``rowcount`` from,
+        after the batch if in one."""
+        text = statement[self.d]
+        try:
+            if not self.postgres:
+                # Read to the end at once: on SQLite a statement left half-read (say, by an
+                # exception between the read and its use) keeps a read transaction open on the
+                # pooled connection, and its next user would see an old snapshot.
+                cursor = self.conn.execute(text, params)
+                if cursor.description is None:
+                    return _Done((), cursor.rowcount)
+                return _Done(cursor.fetchall(), -1)
+            if self._begin:
+                # In autocommit mode psycopg sends no BEGIN of its own; this one is queued with
+                # the first statement instead of costing a round trip.
+                self._begin = False
+                self.conn.execute("BEGIN")
+            return self.conn.execute(text, params)  # psycopg's cursors hold their rows
+        except self._error as err:
+            raise self._wrapped(err, text, params) from err
+
+    def run_many(self, statement: Sql, params: Sequence[Sequence[Any]]) -> None:
+        if len(params) == 1:
+            self.run(statement, params[0])
+            return
+        text = statement[self.d]
+        try:
+            self.conn.cursor().executemany(text, params)
+        except self._error as err:
+            raise self._wrapped(err, text, params) from err
+
+    def first(self, statement: Sql, params: Sequence[Any] = ()) -> Any:
+        return one(self.run(statement, params))
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Statements issued inside go to PostgreSQL in one round trip (pipeline mode); read
+        their cursors after the block. On SQLite they simply run one after the other."""
+        if not self.postgres:
+            yield
+            return
+        try:
+            with self.conn.pipeline():
+                yield
+        except self._error as err:
+            raise self._wrapped(err, "(pipeline)", ()) from err
+
+    def time(self, value: datetime | None) -> Any:
+        """A timestamp as ``UTCDateTime`` binds it: naive UTC; on SQLite in the text form
+        SQLAlchemy's DATETIME stores."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        naive = value.astimezone(UTC).replace(tzinfo=None)
+        return naive if self.postgres else naive.isoformat(" ", "microseconds")
+
+    @staticmethod
+    def read_time(value: Any) -> datetime | None:
+        """A timestamp read back, as ``UTCDateTime`` returns it: aware UTC."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+
+    def event(self, instance: ChainHead, kind: str, actor: str, element_id: str | None = None,
+              detail: dict[str, Any] | None = None) -> None:
+        """Append to the instance's hash chain (app.audit.chain), inserted with the step's last
+        writes."""
+        new = instance_event(instance, kind, actor, element_id, detail)
+        if self.session is not None:
+            pending_events(self.session).append(new)
+        else:
+            self.events.append(new)
+
+    def insert_events(self) -> None:
+        if self.events:
+            time = self.time
+            self.run_many(_INSERT_EVENT, [
+                (e.chain, e.seq, e.instance_id, time(e.occurred_at), e.kind, e.actor,
+                 e.element_id, e.detail_json, e.prev_hash, e.hash) for e in self.events])
+            self.events = []
+
+    def commit(self) -> None:
+        """Insert the events and COMMIT (own connection; a session commits itself). Inside a
+        batch the COMMIT goes with the batch's statements."""
+        self.insert_events()
+        if self.session is None and not self.committed:
+            self.run(_COMMIT)
+            self.committed = True
+
+    def _wrapped(self, err: Exception, text: str, params: Any) -> StatementError:
+        # As SQLAlchemy reports driver errors (callers catch OperationalError, IntegrityError).
+        return DBAPIError.instance(text, params, err, self._error, dialect=self._dialect)
+
+
+class _Done:
+    """A statement SQLite has run to its end: its rows and row count."""
+
+    __slots__ = ("rowcount", "rows")
+
+    def __init__(self, rows: Any, rowcount: int) -> None:
+        self.rows, self.rowcount = rows, rowcount
+
+    def fetchall(self) -> Any:
+        return self.rows
+
+
+def one(cursor: Any) -> Any:
+    """The first row of a read (or None)."""
+    found = cursor.fetchall()
+    return found[0] if found else None
+
+
+@contextmanager
+def step(db: DbEngine) -> Iterator[Tx]:
+    """One engine step on a pooled connection: BEGIN (IMMEDIATE on SQLite: the write lock, so the
+    step is serialisable, as ``app.db.transaction`` does), the step, its events, COMMIT;
+    ROLLBACK on any error."""
+    pooled = db.raw_connection()
+    conn: Any = pooled.driver_connection
+    tx = Tx(conn, db)
+    try:
+        if tx.postgres:
+            conn.autocommit = True
+            tx._begin = True
+        else:
+            tx.run(_BEGIN_IMMEDIATE)
+        yield tx
+        tx.commit()
+    except BaseException:
+        _roll_back(tx, pooled)
+        raise
+    finally:
+        if tx.postgres and not conn.closed and conn.pgconn.transaction_status == _PG_IDLE:
+            conn.autocommit = False  # as the pool hands connections out
+        pooled.close()
+
+
+_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
+
+
+def _roll_back(tx: Tx, pooled: Any) -> None:
+    conn = tx.conn
+    try:
+        if tx.postgres:
+            conn.rollback()  # a no-op when no transaction is open
+        elif conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except tx._error:
+        pooled.invalidate()  # a connection that cannot roll back is not handed out again
+
+
+_BEGIN_IMMEDIATE = sql("BEGIN IMMEDIATE")
+_COMMIT = sql("COMMIT")
+
+
+# --- rows ---------------------------------------------------------------------------------------
 
 @dataclass
 class DefinitionRow:
@@ -58,103 +298,159 @@ class InstanceRow:
     ended_at: datetime | None = None
 
 
-_DEFINITION_COLUMNS = (_definitions.c.id, _definitions.c.process_key, _definitions.c.version,
-                       _definitions.c.file_name, _definitions.c.content_hash)
-_INSTANCE_COLUMNS = (_instances.c.id, _instances.c.definition_id, _instances.c.process_key,
-                     _instances.c.business_key, _instances.c.status, _instances.c.state,
-                     _instances.c.version, _instances.c.event_seq, _instances.c.last_event_hash,
-                     _instances.c.record_kind, _instances.c.person_id,
-                     _instances.c.municipality_code, _instances.c.institution_code,
-                     _instances.c.orphan_court_code, _instances.c.confidential)
+_DEFINITION_COLUMNS = "id, process_key, version, file_name, content_hash"
+_INSTANCE_COLUMNS = ("id, definition_id, process_key, business_key, status, state, version, "
+                     "event_seq, last_event_hash, record_kind, person_id, municipality_code, "
+                     "institution_code, orphan_court_code, confidential")
 _SCOPE_AT = 9  # where the scope columns start in _INSTANCE_COLUMNS
 
+_LATEST_DEFINITION = sql(f"SELECT {_DEFINITION_COLUMNS} FROM process_definition "
+                         "WHERE process_key = ? ORDER BY version DESC LIMIT 1")
+# The id a new instance will get, known before its row is written, so that its events (whose
+# chain is named after it) and its derived rows are computed first and every row is written
+# once. PostgreSQL: from the id sequence. SQLite: the step holds the write lock, and an INTEGER
+# PRIMARY KEY without AUTOINCREMENT gives a new row max(id) + 1, which is what this reads.
+_NEXT_INSTANCE_ID = Sql(
+    "SELECT coalesce(max(id), 0) + 1 FROM process_instance",
+    "SELECT nextval(pg_get_serial_sequence('process_instance', 'id'))")
+_DEFINITION = sql(f"SELECT {_DEFINITION_COLUMNS} FROM process_definition WHERE id = ?")
+_DEFINITION_SOURCE = sql("SELECT source_xml, dmn_sources FROM process_definition WHERE id = ?")
+_LOCK_INSTANCE = sql(f"SELECT {_INSTANCE_COLUMNS} FROM process_instance WHERE id = ?",
+                     pg_only="FOR UPDATE")
+# One statement for "which instance holds this task" and "lock that instance".
+_LOCK_INSTANCE_OF_TASK = sql(
+    f"SELECT {_INSTANCE_COLUMNS} FROM process_instance "
+    "WHERE id = (SELECT instance_id FROM human_task WHERE id = ?)", pg_only="FOR UPDATE")
+_INSERT_INSTANCE = insert_sql("process_instance", (
+    "id", "definition_id", "process_key", "business_key", "status", "state", "started_by",
+    "created_at", "updated_at", "ended_at", "event_seq", "last_event_hash", "version",
+    "record_kind", "person_id", "municipality_code", "institution_code", "orphan_court_code",
+    "confidential"))
+_WRITE_INSTANCE = sql(
+    "UPDATE process_instance SET state = ?, status = ?, event_seq = ?, last_event_hash = ?, "
+    "updated_at = ?, ended_at = coalesce(?, ended_at), version = version + 1 "
+    "WHERE id = ? AND version = ?")
+_INSERT_EVENT = insert_sql("event", (
+    "chain", "seq", "instance_id", "occurred_at", "kind", "actor", "element_id", "detail",
+    "prev_hash", "hash"), json_columns=("detail",))
 
-# Built once: an engine step runs these thousands of times, and building a statement and its
-# cache key costs more than executing it. Executed on the session's connection, past the ORM.
-_LATEST_DEFINITION = (select(*_DEFINITION_COLUMNS)
-                      .where(_definitions.c.process_key == bindparam("key"))
-                      .order_by(_definitions.c.version.desc()).limit(1))
-_DEFINITION = select(*_DEFINITION_COLUMNS).where(_definitions.c.id == bindparam("id"))
-_DEFINITION_SOURCE = (select(_definitions.c.source_xml, _definitions.c.dmn_sources)
-                      .where(_definitions.c.id == bindparam("id")))
-_LOCK_INSTANCE = (select(*_INSTANCE_COLUMNS).where(_instances.c.id == bindparam("id"))
-                  .with_for_update())
-_tasks = cast(Table, HumanTask.__table__)
-# One round trip for "which instance holds this task" and "lock that instance".
-_LOCK_INSTANCE_OF_TASK = (
-    select(*_INSTANCE_COLUMNS)
-    .where(_instances.c.id == select(_tasks.c.instance_id).where(_tasks.c.id == bindparam("task"))
-           .scalar_subquery())
-    .with_for_update(of=_instances))
-_INSERT_INSTANCE = insert(_instances).returning(_instances.c.id)
-_WRITE_INSTANCE = (
-    update(_instances)
-    .where(_instances.c.id == bindparam("b_id"), _instances.c.version == bindparam("b_version"))
-    .values(state=bindparam("b_state"), status=bindparam("b_status"),
-            event_seq=bindparam("b_event_seq"), last_event_hash=bindparam("b_last_event_hash"),
-            updated_at=bindparam("b_updated_at", type_=UTCDateTime()),
-            ended_at=func.coalesce(bindparam("b_ended_at", type_=UTCDateTime()),
-                                   _instances.c.ended_at),
-            version=bindparam("b_version") + 1)
-)
+
+def latest_definition(tx: Tx, process_key: str) -> Any:
+    """Queue the read of the latest deployed version; ``latest_of`` its cursor."""
+    return tx.run(_LATEST_DEFINITION, (process_key,))
 
 
-def latest_definition(session: Session, process_key: str) -> DefinitionRow:
-    row = session.connection().execute(_LATEST_DEFINITION, {"key": process_key}).first()
+def latest_of(cursor: Any, process_key: str) -> DefinitionRow:
+    row = one(cursor)
     if row is None:
         raise UnknownProcess(process_key)
     return DefinitionRow(*row)
 
 
-def definition(session: Session, definition_id: int) -> DefinitionRow:
-    return DefinitionRow(*session.connection().execute(_DEFINITION, {"id": definition_id}).one())
+def definition(tx: Tx, definition_id: int) -> DefinitionRow:
+    return DefinitionRow(*tx.first(_DEFINITION, (definition_id,)))
 
 
-def definition_source(session: Session, definition_id: int) -> tuple[str, dict[str, str]]:
-    row = session.connection().execute(_DEFINITION_SOURCE, {"id": definition_id}).one()
-    return row.source_xml, row.dmn_sources or {}
+def definition_source(tx: Tx, definition_id: int) -> tuple[str, dict[str, str]]:
+    source_xml, dmn_sources = tx.first(_DEFINITION_SOURCE, (definition_id,))
+    if isinstance(dmn_sources, str):  # SQLite returns the JSON text
+        dmn_sources = json.loads(dmn_sources)
+    return source_xml, dmn_sources or {}
 
 
-def lock_instance(session: Session, instance_id: int) -> InstanceRow:
+def lock_instance(tx: Tx, instance_id: int) -> InstanceRow:
     """Read the instance row and hold it for this transaction (FOR UPDATE on PostgreSQL; SQLite's
     write transaction already excludes other writers)."""
-    row = session.connection().execute(_LOCK_INSTANCE, {"id": instance_id}).first()
+    row = tx.first(_LOCK_INSTANCE, (instance_id,))
     if row is None:
         raise InstanceNotFound(instance_id)
-    return _instance_row(row)
+    return instance_row(row)
 
 
-def lock_instance_of_task(session: Session, task_id: int) -> InstanceRow | None:
-    row = session.connection().execute(_LOCK_INSTANCE_OF_TASK, {"task": task_id}).first()
-    return _instance_row(row) if row is not None else None
+def lock_instance_of_task(tx: Tx, task_id: int) -> Any:
+    """Queue the locked read of the task's instance; ``instance_row`` of its ``one``."""
+    return tx.run(_LOCK_INSTANCE_OF_TASK, (task_id,))
 
 
-def _instance_row(row: Sequence[Any]) -> InstanceRow:
+def instance_row(row: Sequence[Any]) -> InstanceRow:
     (instance_id, definition_id, process_key, business_key, status, state, version, event_seq,
      last_event_hash) = row[:_SCOPE_AT]
+    kind, person, municipality, institution, court, confidential = row[_SCOPE_AT:]
     return InstanceRow(instance_id, definition_id, process_key, business_key, status, state,
-                       version, event_seq, last_event_hash, Scope(*row[_SCOPE_AT:]))
+                       version, event_seq, last_event_hash,
+                       Scope(kind, person, municipality, institution, court, bool(confidential)))
 
 
-def insert_instance(session: Session, definition: DefinitionRow, business_key: str | None,
-                    state: str, started_by: str, scope: Scope) -> InstanceRow:
-    now = utcnow()
-    instance_id = session.connection().execute(_INSERT_INSTANCE, {
-        "definition_id": definition.id, "process_key": definition.process_key,
-        "business_key": business_key, "status": "active", "state": state,
-        "started_by": started_by, "created_at": now, "updated_at": now, "event_seq": 0,
-        "last_event_hash": "", "version": 1, **scope.columns()}).scalar_one()
+def next_instance_id(tx: Tx) -> Any:
+    """Queue the read of the id the new instance gets (see _NEXT_INSTANCE_ID)."""
+    return tx.run(_NEXT_INSTANCE_ID)
+
+
+def new_instance(instance_id: int, definition: DefinitionRow, business_key: str | None,
+                 scope: Scope) -> InstanceRow:
+    """An instance not written yet: ``insert_instance`` writes it once, with its final state."""
     return InstanceRow(instance_id, definition.id, definition.process_key, business_key, "active",
-                       state, 1, 0, "", scope)
+                       "", 1, 0, "", scope)
 
 
-def write_instance(session: Session, instance: InstanceRow) -> None:
-    """Write the step's outcome, only over the version this step read."""
-    result = session.connection().execute(_WRITE_INSTANCE, {
-        "b_id": instance.id, "b_version": instance.version, "b_state": instance.state,
-        "b_status": instance.status, "b_event_seq": instance.event_seq,
-        "b_last_event_hash": instance.last_event_hash, "b_updated_at": utcnow(),
-        "b_ended_at": instance.ended_at})
-    if result.rowcount != 1:
+def insert_instance(tx: Tx, instance: InstanceRow, started_by: str) -> None:
+    now = tx.time(utcnow())
+    scope = instance.scope
+    tx.run(_INSERT_INSTANCE, (
+        instance.id, instance.definition_id, instance.process_key, instance.business_key,
+        instance.status, instance.state, started_by, now, now, tx.time(instance.ended_at),
+        instance.event_seq, instance.last_event_hash, instance.version, scope.record_kind,
+        scope.person_id, scope.municipality_code, scope.institution_code, scope.orphan_court_code,
+        scope.confidential))
+
+
+def write_instance(tx: Tx, instance: InstanceRow) -> Any:
+    """Write the step's outcome, only over the version this step read. In a batch, call
+    ``check_written`` after it."""
+    return tx.run(_WRITE_INSTANCE, (
+        instance.state, instance.status, instance.event_seq, instance.last_event_hash,
+        tx.time(utcnow()), tx.time(instance.ended_at), instance.id, instance.version))
+
+
+def check_written(cursor: Any, instance: InstanceRow) -> None:
+    if cursor.rowcount != 1:
         raise ConcurrentChange(instance.id)
     instance.version += 1
+
+
+def write_instance_now(tx: Tx, instance: InstanceRow) -> None:
+    check_written(write_instance(tx, instance), instance)
+
+
+class TaskRow(NamedTuple):
+    id: int
+    instance_id: int
+    task_guid: str
+    element_id: str
+    status: str
+    assignee: str | None
+    candidate_groups: str
+    completed_by: str | None
+    completed_at: datetime | None
+
+
+_TASK = sql("SELECT id, instance_id, task_guid, element_id, status, assignee, candidate_groups, "
+            "completed_by, completed_at FROM human_task WHERE id = ?")
+_COMPLETE_TASK = sql("UPDATE human_task SET status = 'completed', completed_at = ?, "
+                     "completed_by = ? WHERE id = ?")
+
+
+def read_task(tx: Tx, task_id: int) -> Any:
+    """Queue the read of a human task row; ``task_row`` of its cursor."""
+    return tx.run(_TASK, (task_id,))
+
+
+def task_row(cursor: Any) -> TaskRow | None:
+    row = one(cursor)
+    if row is None:
+        return None
+    return TaskRow._make((*row[:8], Tx.read_time(row[8])))
+
+
+def complete_task(tx: Tx, task_id: int, by: str) -> None:
+    tx.run(_COMPLETE_TASK, (tx.time(utcnow()), by, task_id))

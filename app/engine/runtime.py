@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -19,12 +19,12 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine as DbEngine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.access.scope import Scope, offered_to
-from app.audit.chain import append_instance_event
 from app.config import Settings
 from app.db import transaction
 from app.db.models import (
@@ -36,7 +36,6 @@ from app.db.models import (
     Timer,
     utcnow,
 )
-from app.db.models.base import UTCDateTime
 
 from . import derive, rows, state
 from .errors import (
@@ -50,6 +49,7 @@ from .errors import (
     TaskNotFound,
 )
 from .parsing import ParsedProcess
+from .rows import Tx
 from .scripting import ProductScriptEngine
 from .specs import specs_for
 
@@ -68,15 +68,6 @@ class Actor:
         return cls(name)
 
 
-_tasks = cast(Table, HumanTask.__table__)
-_TASK = select(_tasks.c.id, _tasks.c.instance_id, _tasks.c.task_guid, _tasks.c.element_id,
-               _tasks.c.status, _tasks.c.assignee, _tasks.c.candidate_groups, _tasks.c.completed_by,
-               _tasks.c.completed_at).where(_tasks.c.id == bindparam("id"))
-_COMPLETE_TASK = (update(_tasks).where(_tasks.c.id == bindparam("b_id"))
-                  .values(status="completed", completed_at=bindparam("b_at", type_=UTCDateTime()),
-                          completed_by=bindparam("b_by")))
-
-
 @dataclass
 class _Loaded:
     instance: rows.InstanceRow
@@ -84,11 +75,19 @@ class _Loaded:
     parsed: ParsedProcess
     workflow: BpmnWorkflow
 
+    @property
+    def kinds(self) -> frozenset[str]:
+        return derive.kinds_of(self.parsed)
+
 
 class Engine:
     def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
         self.sessions = sessions
         self.settings = settings
+        # The hot steps (start, complete_task, suspend, resume, terminate) run on a pooled
+        # connection of their own (rows.step); those that also change rows through the ORM run in
+        # a session (app.db.transaction) with the same statements on its connection.
+        self.db: DbEngine = sessions.kw["bind"]
         self._definitions: dict[int, rows.DefinitionRow] = {}
 
     # --- instances -------------------------------------------------------------------------
@@ -100,52 +99,58 @@ class Engine:
         ``scope`` says whose record the instance is (app.access.scope); without one the instance
         is visible only to the organisations that see every record of its kind.
         """
-        with transaction(self.sessions) as session:
-            definition = rows.latest_definition(session, process_key)
-            parsed = specs_for(session, definition)
+        with rows.step(self.db) as tx:
+            with tx.batch():
+                latest = rows.latest_definition(tx, process_key)
+                next_id = rows.next_instance_id(tx)
+            definition = rows.latest_of(latest, process_key)
+            parsed = specs_for(tx, definition)
             workflow = state.new_workflow(parsed, self._script_engine())
             for task in workflow.get_tasks(state=TaskState.READY):
                 task.data.update(data or {})
             ran = _run(workflow)
-            instance = rows.insert_instance(session, definition, business_key, state.dump(workflow),
-                                            actor.username,
-                                            scope or Scope.for_process(process_key))
-            append_instance_event(session, instance, "instance_started", actor.username, None,
-                                  {"process_key": process_key, "version": definition.version,
-                                   "business_key": business_key, "data": data or {}})
-            self._finish_step(session, _Loaded(instance, definition, parsed, workflow), ran,
-                              new_instance=True)
+            # Everything is computed first (the id is known beforehand), then each row written
+            # once: the instance with its final state and event head, its derived rows, its events.
+            instance = rows.new_instance(rows.one(next_id)[0], definition, business_key,
+                                         scope or Scope.for_process(process_key))
+            tx.event(instance, "instance_started", actor.username, None,
+                     {"process_key": process_key, "version": definition.version,
+                      "business_key": business_key, "data": data or {}})
+            loaded = _Loaded(instance, definition, parsed, workflow)
+            writes, _ended = self._finish(tx, loaded, ran, derive.no_rows())
+            with tx.batch():
+                rows.insert_instance(tx, instance, actor.username)
+                derive.apply(tx, writes)
+                tx.commit()  # with the events; nothing to check before it on a new row
             return instance.id
 
     def suspend(self, instance_id: int, actor: Actor, reason: str = "") -> None:
-        with transaction(self.sessions) as session:
-            instance = rows.lock_instance(session, instance_id)
+        with rows.step(self.db) as tx:
+            instance = rows.lock_instance(tx, instance_id)
             _require_active(instance)
             instance.status = "suspended"
-            append_instance_event(session, instance, "instance_suspended", actor.username, None,
-                                  {"reason": reason})
-            rows.write_instance(session, instance)
+            tx.event(instance, "instance_suspended", actor.username, None, {"reason": reason})
+            rows.write_instance_now(tx, instance)
 
     def resume(self, instance_id: int, actor: Actor) -> None:
-        with transaction(self.sessions) as session:
-            instance = rows.lock_instance(session, instance_id)
+        with rows.step(self.db) as tx:
+            instance = rows.lock_instance(tx, instance_id)
             if instance.status != "suspended":
                 raise InstanceNotActive(instance_id, instance.status)
             instance.status = "active"
-            append_instance_event(session, instance, "instance_resumed", actor.username)
-            rows.write_instance(session, instance)
+            tx.event(instance, "instance_resumed", actor.username)
+            rows.write_instance_now(tx, instance)
 
     def terminate(self, instance_id: int, actor: Actor, reason: str = "") -> None:
-        with transaction(self.sessions) as session:
-            instance = rows.lock_instance(session, instance_id)
+        with rows.step(self.db) as tx:
+            instance = rows.lock_instance(tx, instance_id)
             if instance.status in ("completed", "terminated"):
                 raise InstanceNotActive(instance_id, instance.status)
             instance.status = "terminated"
             instance.ended_at = utcnow()
-            derive.close_all(session, instance)
-            append_instance_event(session, instance, "instance_terminated", actor.username, None,
-                                  {"reason": reason})
-            rows.write_instance(session, instance)
+            derive.close_all(tx, instance)
+            tx.event(instance, "instance_terminated", actor.username, None, {"reason": reason})
+            rows.write_instance_now(tx, instance)
 
     # --- human tasks -----------------------------------------------------------------------
 
@@ -153,26 +158,25 @@ class Engine:
         with transaction(self.sessions) as session:
             # The instance is locked before the task is read, so two people claiming at once
             # are served one after the other and the second sees the first one's claim.
-            instance = _lock_instance_of_task(session, task_id)
+            tx, instance = _lock_instance_of_task(session, task_id)
             row = _open_task(session, task_id)
             if row.assignee and row.assignee != actor.username:
                 raise NotYourTask(task_id, f"it is assigned to {row.assignee}")
             _require_candidate(row, actor)
             row.assignee = actor.username
-            append_instance_event(session, instance, "task_claimed", actor.username, row.element_id,
-                                  {"task_id": row.id})
-            rows.write_instance(session, instance)
+            tx.event(instance, "task_claimed", actor.username, row.element_id, {"task_id": row.id})
+            rows.write_instance_now(tx, instance)
 
     def unclaim(self, task_id: int, actor: Actor) -> None:
         with transaction(self.sessions) as session:
-            instance = _lock_instance_of_task(session, task_id)
+            tx, instance = _lock_instance_of_task(session, task_id)
             row = _open_task(session, task_id)
             if row.assignee != actor.username:
                 raise NotYourTask(task_id, "only the person it is assigned to can release it")
             row.assignee = None
-            append_instance_event(session, instance, "task_released", actor.username, row.element_id,
-                                  {"task_id": row.id})
-            rows.write_instance(session, instance)
+            tx.event(instance, "task_released", actor.username, row.element_id,
+                     {"task_id": row.id})
+            rows.write_instance_now(tx, instance)
 
     def assign(self, task_id: int, actor: Actor, assignee: str | None) -> None:
         """A supervisor gives the task to a colleague (or back to the group with None).
@@ -181,20 +185,19 @@ class Engine:
         engine records the change on the instance's history.
         """
         with transaction(self.sessions) as session:
-            instance = _lock_instance_of_task(session, task_id)
+            tx, instance = _lock_instance_of_task(session, task_id)
             row = _open_task(session, task_id)
             previous = row.assignee
             row.assignee = assignee
             row.delegated_by = None
-            append_instance_event(session, instance, "task_assigned", actor.username,
-                                  row.element_id, {"task_id": row.id, "from": previous,
-                                                   "to": assignee})
-            rows.write_instance(session, instance)
+            tx.event(instance, "task_assigned", actor.username, row.element_id,
+                     {"task_id": row.id, "from": previous, "to": assignee})
+            rows.write_instance_now(tx, instance)
 
     def delegate(self, task_id: int, actor: Actor, delegate: str) -> None:
         """The assignee hands the task to a colleague for a while and can take it back."""
         with transaction(self.sessions) as session:
-            instance = _lock_instance_of_task(session, task_id)
+            tx, instance = _lock_instance_of_task(session, task_id)
             row = _open_task(session, task_id)
             if row.assignee != actor.username:
                 raise NotYourTask(task_id, "only the person it is assigned to can delegate it")
@@ -202,34 +205,39 @@ class Engine:
                 raise NotYourTask(task_id, "a task cannot be delegated to oneself")
             row.delegated_by = row.delegated_by or actor.username
             row.assignee = delegate
-            append_instance_event(session, instance, "task_delegated", actor.username,
-                                  row.element_id, {"task_id": row.id, "to": delegate})
-            rows.write_instance(session, instance)
+            tx.event(instance, "task_delegated", actor.username, row.element_id,
+                     {"task_id": row.id, "to": delegate})
+            rows.write_instance_now(tx, instance)
 
     def take_back(self, task_id: int, actor: Actor) -> None:
         """The person who delegated the task makes it theirs again."""
         with transaction(self.sessions) as session:
-            instance = _lock_instance_of_task(session, task_id)
+            tx, instance = _lock_instance_of_task(session, task_id)
             row = _open_task(session, task_id)
             if row.delegated_by != actor.username:
                 raise NotYourTask(task_id, "only the person who delegated it can take it back")
             previous = row.assignee
             row.assignee = actor.username
             row.delegated_by = None
-            append_instance_event(session, instance, "task_taken_back", actor.username,
-                                  row.element_id, {"task_id": row.id, "from": previous})
-            rows.write_instance(session, instance)
+            tx.event(instance, "task_taken_back", actor.username, row.element_id,
+                     {"task_id": row.id, "from": previous})
+            rows.write_instance_now(tx, instance)
 
     def complete_task(self, task_id: int, actor: Actor, data: dict[str, Any]) -> None:
         """Complete a user task with validated form data and run the instance on."""
         found: list[int] = []
 
-        def step(session: Session) -> None:
-            instance = _lock_instance_of_task(session, task_id)
+        def step(tx: Tx) -> None:
+            # The reads go together (one round trip on PostgreSQL), the lock first: the task and
+            # the open rows are read after it, so a colleague's completion is already visible.
+            with tx.batch():
+                locked = rows.lock_instance_of_task(tx, task_id)
+                task_read = rows.read_task(tx, task_id)
+                open_read = derive.open_rows(tx, derive.ALL_KINDS, task_id=task_id)
+            instance = _instance_of_task(locked, task_id)
             found.append(instance.id)
-            # Read after the instance is locked: a colleague's completion is then already visible.
-            loaded = self._load_locked(session, instance)
-            row = session.connection().execute(_TASK, {"id": task_id}).first()
+            loaded = self._load_locked(tx, instance)
+            row = rows.task_row(task_read)
             if row is None:
                 raise TaskNotFound(task_id)
             if row.status == "completed":
@@ -245,24 +253,29 @@ class Engine:
             task.data.update(data)
             with _model_errors(loaded.workflow):
                 task.run()
-            session.connection().execute(_COMPLETE_TASK, {
-                "b_id": task_id, "b_at": utcnow(), "b_by": actor.username})
-            append_instance_event(session, loaded.instance, "task_completed", actor.username,
-                                  row.element_id, {"task_id": row.id, "data": data})
-            self._finish_step(session, loaded, _run(loaded.workflow))
+            tx.event(loaded.instance, "task_completed", actor.username, row.element_id,
+                     {"task_id": row.id, "data": data})
+            # The task itself is completed here, not cancelled by the sync.
+            open_rows = derive.read_open_rows(open_read, leave_out=row.task_guid)
+            writes, ended = self._finish(tx, loaded, _run(loaded.workflow), open_rows)
+            with tx.batch():
+                rows.complete_task(tx, task_id, actor.username)
+                written = self._write(tx, loaded, writes, ended)
+            rows.check_written(written, loaded.instance)
 
-        self._step(lambda: found[0], step, incident_kind="script")
+        self._tx_step(lambda: found[0], step, incident_kind="script")
 
     def task_data(self, task_id: int) -> dict[str, Any]:
         """The data a user task sees, to pre-fill its form: what the case already holds is not
         typed again. A read: no lock, nothing written."""
         with self.sessions() as session:
-            row = session.connection().execute(_TASK, {"id": task_id}).first()
+            tx = Tx.of_session(session)
+            row = rows.task_row(rows.read_task(tx, task_id))
             if row is None:
                 raise TaskNotFound(task_id)
             found = session.execute(select(ProcessInstance.state, ProcessInstance.definition_id)
                                     .where(ProcessInstance.id == row.instance_id)).one()
-            parsed = specs_for(session, self._definition(session, found.definition_id))
+            parsed = specs_for(tx, self._definition(tx, found.definition_id))
             workflow = state.load(found.state, parsed, self._script_engine())
         task = workflow.get_task_from_id(UUID(row.task_guid))
         return dict(task.data) if task is not None else {}
@@ -280,13 +293,14 @@ class Engine:
 
         def step(session: Session) -> None:
             nonlocal fired
-            loaded = self._load(session, instance_id)
+            tx = Tx.of_session(session)
+            loaded = self._load(tx, instance_id)
             timer = session.get(Timer, timer_id)
             if timer is None or timer.status != "waiting":
                 return
             with _model_errors(loaded.workflow):
                 loaded.workflow.refresh_timers()
-            self._finish_step(session, loaded, _run(loaded.workflow))
+            self._finish_step(tx, loaded, _run(loaded.workflow))
             now = session.scalar(select(Timer.status).where(Timer.id == timer_id))
             fired = now == "fired"
             if now == "waiting":  # SpiffWorkflow's clock says not yet: let the next tick retry
@@ -308,7 +322,8 @@ class Engine:
 
         def step(session: Session) -> None:
             nonlocal finished
-            loaded = self._load(session, instance_id)
+            tx = Tx.of_session(session)
+            loaded = self._load(tx, instance_id)
             job = session.get(Job, job_id)
             if job is None or job.status != "running" or job.locked_by != worker:
                 return
@@ -323,10 +338,9 @@ class Engine:
                 task.run()
             job.status, job.result, job.finished_at = "done", result, utcnow()
             job.locked_by = job.locked_until = None
-            append_instance_event(session, loaded.instance, "job_succeeded", worker, job.element_id,
-                                  {"job_id": job.id, "operation": job.operation,
-                                   "attempt": job.attempts})
-            self._finish_step(session, loaded, _run(loaded.workflow))
+            tx.event(loaded.instance, "job_succeeded", worker, job.element_id,
+                     {"job_id": job.id, "operation": job.operation, "attempt": job.attempts})
+            self._finish_step(tx, loaded, _run(loaded.workflow))
             finished = True
 
         self._step(lambda: instance_id, step, incident_kind="job", job_id=job_id)
@@ -349,8 +363,8 @@ class Engine:
 
     def _deliver(self, instance_id: int, message_name: str, payload: dict[str, Any],
                  business_key: str | None, actor: Actor) -> None:
-        def step(session: Session) -> None:
-            loaded = self._load(session, instance_id)
+        def step(tx: Tx) -> None:
+            loaded = self._load(tx, instance_id)
             event = BpmnEvent(MessageEventDefinition(message_name), payload=payload)
             try:
                 with _model_errors(loaded.workflow):
@@ -359,56 +373,78 @@ class Engine:
                 if "not waiting for" in err.reason:
                     raise MessageNotCorrelated(message_name, business_key) from None
                 raise
-            append_instance_event(session, loaded.instance, "message_correlated", actor.username,
-                                  None, {"message": message_name, "payload": payload})
-            self._finish_step(session, loaded, _run(loaded.workflow))
+            tx.event(loaded.instance, "message_correlated", actor.username, None,
+                     {"message": message_name, "payload": payload})
+            self._finish_step(tx, loaded, _run(loaded.workflow))
 
-        self._step(lambda: instance_id, step, incident_kind="message")
+        self._tx_step(lambda: instance_id, step, incident_kind="message")
 
     # --- internals -------------------------------------------------------------------------
 
     def _script_engine(self) -> ProductScriptEngine:
         return ProductScriptEngine(time_limit=self.settings.script_time_limit)
 
-    def _definition(self, session: Session, definition_id: int) -> rows.DefinitionRow:
+    def _definition(self, tx: Tx, definition_id: int) -> rows.DefinitionRow:
         # Definition rows never change once deployed, so each is read once per engine.
         found = self._definitions.get(definition_id)
         if found is None:
-            found = self._definitions[definition_id] = rows.definition(session, definition_id)
+            found = self._definitions[definition_id] = rows.definition(tx, definition_id)
         return found
 
-    def _load(self, session: Session, instance_id: int) -> _Loaded:
-        return self._load_locked(session, rows.lock_instance(session, instance_id))
+    def _load(self, tx: Tx, instance_id: int) -> _Loaded:
+        return self._load_locked(tx, rows.lock_instance(tx, instance_id))
 
-    def _load_locked(self, session: Session, instance: rows.InstanceRow) -> _Loaded:
+    def _load_locked(self, tx: Tx, instance: rows.InstanceRow) -> _Loaded:
         _require_active(instance)
-        definition = self._definition(session, instance.definition_id)
-        parsed = specs_for(session, definition)
+        definition = self._definition(tx, instance.definition_id)
+        parsed = specs_for(tx, definition)
         workflow = state.load(instance.state, parsed, self._script_engine())
         return _Loaded(instance, definition, parsed, workflow)
 
-    def _finish_step(self, session: Session, loaded: _Loaded, ran: _Ran,
-                     new_instance: bool = False) -> None:
+    def _finish(self, tx: Tx, loaded: _Loaded, ran: _Ran,
+                found: derive.OpenRows) -> tuple[derive.Writes, bool]:
+        """The end of a step, computed: the new state, the events of what the engine did, the
+        writes that keep the derived rows in step (from ``found``, the open rows before the
+        step), and whether the instance ended. Nothing is written yet."""
         instance, workflow = loaded.instance, loaded.workflow
-        if not new_instance:  # a new instance was inserted with its state
-            instance.state = state.dump(workflow)
+        instance.state = state.dump(workflow)
         for timer_element in ran.timers_fired:
-            append_instance_event(session, instance, "timer_fired", SYSTEM, timer_element)
+            tx.event(instance, "timer_fired", SYSTEM, timer_element)
         if ran.elements:
-            append_instance_event(session, instance, "engine_ran", SYSTEM, None,
-                                  {"elements": ran.elements})
-        derive.sync(session, instance, loaded.definition, workflow, self.settings.job_max_attempts,
-                    new_instance=new_instance)
-        if workflow.is_completed():
+            tx.event(instance, "engine_ran", SYSTEM, None, {"elements": ran.elements})
+        writes = derive.sync(tx, instance, loaded.definition, workflow, loaded.kinds,
+                             self.settings.job_max_attempts, found)
+        ended = workflow.is_completed()
+        if ended:
             instance.status, instance.ended_at = "completed", utcnow()
-            derive.close_all(session, instance)
-            append_instance_event(session, instance, "instance_ended", SYSTEM)
-        rows.write_instance(session, instance)
+            tx.event(instance, "instance_ended", SYSTEM)
+        return writes, ended
+
+    def _write(self, tx: Tx, loaded: _Loaded, writes: derive.Writes, ended: bool) -> Any:
+        """Write what ``_finish`` computed for an existing instance, and the step's events;
+        returns the instance update's cursor, for ``rows.check_written``."""
+        derive.apply(tx, writes)
+        if ended:
+            derive.close_all(tx, loaded.instance, kinds=loaded.kinds)
+        written = rows.write_instance(tx, loaded.instance)
+        tx.insert_events()
+        return written
+
+    def _finish_step(self, tx: Tx, loaded: _Loaded, ran: _Ran) -> None:
+        """``_finish`` and ``_write`` for a step that read its instance with ``_load``."""
+        if tx.session is not None:
+            tx.session.flush()  # a job or timer changed through the ORM must be seen as it is now
+        found = derive.read_open_rows(derive.open_rows(tx, loaded.kinds,
+                                                       instance_id=loaded.instance.id))
+        writes, ended = self._finish(tx, loaded, ran, found)
+        with tx.batch():
+            written = self._write(tx, loaded, writes, ended)
+        rows.check_written(written, loaded.instance)
 
     def _step(self, instance_of: Callable[[], int], step: Callable[[Session], None], *,
               incident_kind: str, job_id: int | None = None, timer_id: int | None = None) -> None:
-        """Run ``step`` in one transaction; a model failure becomes an incident on the instance
-        (``instance_of`` names it, once the step has found it)."""
+        """Run ``step`` in one transaction of a session; a model failure becomes an incident on
+        the instance (``instance_of`` names it, once the step has found it)."""
         try:
             with transaction(self.sessions) as session:
                 step(session)
@@ -417,10 +453,21 @@ class Engine:
                                   timer_id=timer_id)
             raise
 
+    def _tx_step(self, instance_of: Callable[[], int], step: Callable[[Tx], None], *,
+                 incident_kind: str) -> None:
+        """``_step`` on the engine's own connection (``rows.step``)."""
+        try:
+            with rows.step(self.db) as tx:
+                step(tx)
+        except ScriptFailed as err:
+            self._record_incident(instance_of(), incident_kind, err, job_id=None, timer_id=None)
+            raise
+
     def _record_incident(self, instance_id: int, kind: str, err: ScriptFailed, *,
                          job_id: int | None, timer_id: int | None) -> None:
         with transaction(self.sessions) as session:
-            instance = rows.lock_instance(session, instance_id)
+            tx = Tx.of_session(session)
+            instance = rows.lock_instance(tx, instance_id)
             session.add(Incident(instance_id=instance_id, job_id=job_id, timer_id=timer_id,
                                  element_id=err.element_id, kind=kind, message=str(err)))
             if job_id is not None:
@@ -433,9 +480,9 @@ class Engine:
                 if timer is not None:
                     timer.status = "incident"
                     timer.locked_by = timer.locked_until = None
-            append_instance_event(session, instance, "incident_opened", SYSTEM, err.element_id,
-                                  {"kind": kind, "message": str(err)})
-            rows.write_instance(session, instance)
+            tx.event(instance, "incident_opened", SYSTEM, err.element_id,
+                     {"kind": kind, "message": str(err)})
+            rows.write_instance_now(tx, instance)
 
 
 @dataclass
@@ -488,11 +535,16 @@ def _require_active(instance: rows.InstanceRow) -> None:
         raise InstanceNotActive(instance.id, instance.status)
 
 
-def _lock_instance_of_task(session: Session, task_id: int) -> rows.InstanceRow:
-    instance = rows.lock_instance_of_task(session, task_id)
-    if instance is None:
+def _instance_of_task(locked: Any, task_id: int) -> rows.InstanceRow:
+    found = rows.one(locked)
+    if found is None:
         raise TaskNotFound(task_id)
-    return instance
+    return rows.instance_row(found)
+
+
+def _lock_instance_of_task(session: Session, task_id: int) -> tuple[Tx, rows.InstanceRow]:
+    tx = Tx.of_session(session)
+    return tx, _instance_of_task(rows.lock_instance_of_task(tx, task_id), task_id)
 
 
 def _open_task(session: Session, task_id: int) -> HumanTask:

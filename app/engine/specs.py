@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy.orm import Session
-
 from .parsing import ParsedProcess, parse_process
-from .rows import DefinitionRow, definition_source
+from .rows import DefinitionRow, Tx, definition_source
 
 # Keyed by content hash: the same source always parses to the same spec, whichever database
 # (or definition row) it came from.
@@ -14,10 +12,10 @@ _cache: dict[str, ParsedProcess] = {}
 _lock = threading.Lock()
 
 
-def specs_for(session: Session, definition: DefinitionRow) -> ParsedProcess:
+def specs_for(tx: Tx, definition: DefinitionRow) -> ParsedProcess:
     parsed = _cache.get(definition.content_hash)
     if parsed is None:
-        source, dmn_sources = definition_source(session, definition.id)
+        source, dmn_sources = definition_source(tx, definition.id)
         parsed = parse_process(source, definition.file_name, dmn_sources)
         with _lock:
             _cache[definition.content_hash] = parsed
