@@ -161,3 +161,38 @@ def test_times_bind_as_utc_datetime_does(services: Services) -> None:
         assert rows.Tx.read_time(bound) == moment
         with pytest.raises(ValueError):
             tx.time(datetime(2026, 1, 1))  # naive: refused
+
+
+def _kill_pooled_connection(services: Services) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    with services.db.connect() as conn:  # the connection the pool hands out next
+        pid = conn.connection.driver_connection.info.backend_pid  # type: ignore[union-attr]
+    other = create_engine(services.db.url, poolclass=NullPool)
+    with other.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    other.dispose()
+
+
+def test_a_server_connection_lost_while_idle_is_replaced_before_use(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    import app.db
+
+    if services.db.dialect.name != "postgresql":
+        pytest.skip("a server connection")
+    deploy_processes(services)
+    # Idle long enough to be pinged: the lost connection is replaced, the step does not notice.
+    monkeypatch.setattr(app.db, "PING_AFTER_IDLE_SECONDS", 0.0)
+    _kill_pooled_connection(services)
+    services.engine.start(P9, p9_start_data("R-7"), actor=Actor("t"))
+    # Used a moment ago, so not pinged: the step fails once, its connection is dropped, and
+    # the next step gets a working one.
+    monkeypatch.setattr(app.db, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    _kill_pooled_connection(services)
+    with pytest.raises(OperationalError):
+        services.engine.start(P9, p9_start_data("R-8"), actor=Actor("t"))
+    iid = services.engine.start(P9, p9_start_data("R-9"), actor=Actor("t"))
+    assert [t.element_id for t in open_tasks(services, iid)] == ["register_placement"]
