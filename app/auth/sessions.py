@@ -20,6 +20,7 @@ from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
 from app import services_of
+from app.api.errors import is_api_path
 from app.auth.service import SignedInUser
 from app.web import renew_csrf_token
 
@@ -85,6 +86,8 @@ def enforce_session_limits() -> Response | None:
     the person to sign in again, then back to the page they were on."""
     if request.endpoint == "static" or _FLASK_LOGIN_USER_ID not in session:
         return None
+    if is_api_path(request.path):
+        return None  # API calls authenticate by header and never by the browser session
     settings = services_of(current_app).settings
     now = time.time()
     ended = session_end(session.get(LOGIN_AT), session.get(SEEN_AT), now,

@@ -143,3 +143,21 @@ def test_the_document_needs_no_key_and_unknown_routes_answer_json(app: Flask) ->
     wrong_method = client.delete("/api/v1/tasks", headers={"X-API-Key": "any"})
     assert wrong_method.status_code == 405
     assert error_of(wrong_method)["code"] == "method_not_allowed"
+
+
+def test_an_expired_browser_session_does_not_stand_in_the_way_of_a_valid_key(
+        app: Flask, make_key: Callable[..., str], web_services: Services, p9: int) -> None:
+    from app.auth.service import create_user
+    from app.db import transaction
+    from tests.auth.test_sessions import age_session
+    from tests.web.conftest import PASSWORD
+
+    with transaction(web_services.sessions) as session:
+        create_user(session, "anna", "Anna", PASSWORD, ["caseworker"], ["institution"],
+                    "VSAC-RIGA")
+    client = app.test_client()
+    assert login(client, "anna").status_code == 302
+    age_session(client, seen_ago=24 * 3600)
+    api = Api(client, make_key("with-an-old-cookie"))
+    response = api.get(f"/tasks/{p9}")
+    assert response.status_code == 200, response.text
