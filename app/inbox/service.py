@@ -155,12 +155,15 @@ def inbox_page(session: Session, viewer: Viewer, query: InboxQuery, now: datetim
 
 def tab_counts(session: Session, viewer: Viewer, now: datetime) -> dict[str, int]:
     """Counts shown in the tab headers, each through the same condition as its list."""
+    # Every open tab is inside the record scope, so the scope in WHERE changes no count; it lets
+    # the database read the organisation's open tasks through its scope index instead of every
+    # open task (bench/inbox.py: 100,000 open tasks, 1 s on SQLite and 250 ms on PostgreSQL).
     open_counts = session.execute(select(
         func.count().filter(tab_filter(viewer, MINE)),
         func.count().filter(tab_filter(viewer, GROUP)),
         func.count().filter(tab_filter(viewer, TEAM)),
         func.count().filter(and_(tab_filter(viewer, MINE), HumanTask.due_at <= now)),
-    ).where(HumanTask.status == "open")).one()
+    ).where(HumanTask.status == "open", record_filter(viewer, HumanTask))).one()
     completed = session.scalar(select(func.count()).where(tab_filter(viewer, COMPLETED))) or 0
     return {MINE: open_counts[0], GROUP: open_counts[1], TEAM: open_counts[2],
             COMPLETED: completed, "overdue": open_counts[3]}

@@ -68,7 +68,11 @@ class HumanTask(RecordScope, Base):
         Index("ix_human_task_municipality", "municipality_code", "status", "due_at"),
         Index("ix_human_task_institution", "institution_code", "status", "due_at"),
         Index("ix_human_task_orphan_court", "orphan_court_code", "status", "due_at"),
-        Index("ix_human_task_completed_by", "completed_by", "completed_at"),
+        # The "completed" tab: a person's completed tasks, newest first. Status and confidential
+        # are in it so that SQLite, which has no statistics, prefers it to the scope indexes
+        # (those hold every completed task of a municipality); see bench/inbox.py.
+        Index("ix_human_task_completed", "completed_by", "status", "confidential",
+              "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
