@@ -87,12 +87,14 @@ def register_web(app: Flask) -> None:
     from app.cases.views import bp as cases_bp
     from app.forms.views import bp as forms_bp
     from app.inbox.views import bp as inbox_bp
+    from app.modeler.views import bp as modeler_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(forms_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(modeler_bp)
     app.add_url_rule("/healthz", "healthz", healthz)
 
 

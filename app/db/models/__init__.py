@@ -17,6 +17,7 @@ from .instances import (
 from .login_attempts import LoginAttempt
 from .organisations import Organisation
 from .persons import Person
+from .process_drafts import ProcessDraft
 from .saved_filters import SavedFilter
 from .users import User
 
@@ -36,6 +37,7 @@ __all__ = [
     "Organisation",
     "Person",
     "ProcessDefinition",
+    "ProcessDraft",
     "ProcessInstance",
     "RecordScope",
     "SavedFilter",
