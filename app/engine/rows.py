@@ -296,6 +296,10 @@ class InstanceRow:
     # Whose record the instance is; its human tasks copy it (app.access.scope).
     scope: Scope = field(default_factory=Scope)
     ended_at: datetime | None = None
+    status_read: str = ""  # the status as read (or inserted), to know whether it changed
+
+    def __post_init__(self) -> None:
+        self.status_read = self.status
 
 
 _DEFINITION_COLUMNS = "id, process_key, version, file_name, content_hash"
@@ -304,7 +308,17 @@ _INSTANCE_COLUMNS = ("id, definition_id, process_key, business_key, status, stat
                      "institution_code, orphan_court_code, confidential")
 _SCOPE_AT = 9  # where the scope columns start in _INSTANCE_COLUMNS
 
-_LATEST_DEFINITION = sql(f"SELECT {_DEFINITION_COLUMNS} FROM process_definition "
+# The latest version, and the id the new instance will get: known before its row is written, so
+# that its events (whose chain is named after it) and its derived rows are computed first and
+# every row is written once. PostgreSQL: from the id sequence. SQLite: the step holds the write
+# lock, and an INTEGER PRIMARY KEY without AUTOINCREMENT gives a new row max(id) + 1.
+_LATEST_DEFINITION = Sql(
+    f"SELECT {_DEFINITION_COLUMNS}, (SELECT coalesce(max(id), 0) + 1 FROM process_instance) "
+    "FROM process_definition WHERE process_key = ? ORDER BY version DESC LIMIT 1",
+    f"SELECT d.*, nextval(pg_get_serial_sequence('process_instance', 'id')) FROM ("
+    f"SELECT {_DEFINITION_COLUMNS} FROM process_definition WHERE process_key = %s "
+    "ORDER BY version DESC LIMIT 1) d")
+_DEFINITION = sql(f"SELECT {_DEFINITION_COLUMNS} FROM process_definition "
                          "WHERE process_key = ? ORDER BY version DESC LIMIT 1")
 # The id a new instance will get, known before its row is written, so that its events (whose
 # chain is named after it) and its derived rows are computed first and every row is written
@@ -327,8 +341,13 @@ _INSERT_INSTANCE = insert_sql("process_instance", (
     "record_kind", "person_id", "municipality_code", "institution_code", "orphan_court_code",
     "confidential"))
 _WRITE_INSTANCE = sql(
-    "UPDATE process_instance SET state = ?, status = ?, event_seq = ?, last_event_hash = ?, "
-    "updated_at = ?, ended_at = coalesce(?, ended_at), version = version + 1 "
+    "UPDATE process_instance SET state = ?, event_seq = ?, last_event_hash = ?, updated_at = ?, "
+    "version = version + 1 WHERE id = ? AND version = ?")
+# With its status (four indexes hold it, so it is set only when it changed: SQLite rewrites the
+# index entries of every column an UPDATE sets, changed or not).
+_WRITE_INSTANCE_STATUS = sql(
+    "UPDATE process_instance SET state = ?, event_seq = ?, last_event_hash = ?, updated_at = ?, "
+    "version = version + 1, status = ?, ended_at = coalesce(?, ended_at) "
     "WHERE id = ? AND version = ?")
 _INSERT_EVENT = insert_sql("event", (
     "chain", "seq", "instance_id", "occurred_at", "kind", "actor", "element_id", "detail",
@@ -336,15 +355,16 @@ _INSERT_EVENT = insert_sql("event", (
 
 
 def latest_definition(tx: Tx, process_key: str) -> Any:
-    """Queue the read of the latest deployed version; ``latest_of`` its cursor."""
+    """Queue the read of the latest deployed version and of the id a new instance of it gets;
+    ``latest_of`` its cursor."""
     return tx.run(_LATEST_DEFINITION, (process_key,))
 
 
-def latest_of(cursor: Any, process_key: str) -> DefinitionRow:
+def latest_of(cursor: Any, process_key: str) -> tuple[DefinitionRow, int]:
     row = one(cursor)
     if row is None:
         raise UnknownProcess(process_key)
-    return DefinitionRow(*row)
+    return DefinitionRow(*row[:5]), row[5]
 
 
 def definition(tx: Tx, definition_id: int) -> DefinitionRow:
@@ -381,11 +401,6 @@ def instance_row(row: Sequence[Any]) -> InstanceRow:
                        Scope(kind, person, municipality, institution, court, bool(confidential)))
 
 
-def next_instance_id(tx: Tx) -> Any:
-    """Queue the read of the id the new instance gets (see _NEXT_INSTANCE_ID)."""
-    return tx.run(_NEXT_INSTANCE_ID)
-
-
 def new_instance(instance_id: int, definition: DefinitionRow, business_key: str | None,
                  scope: Scope) -> InstanceRow:
     """An instance not written yet: ``insert_instance`` writes it once, with its final state."""
@@ -407,15 +422,20 @@ def insert_instance(tx: Tx, instance: InstanceRow, started_by: str) -> None:
 def write_instance(tx: Tx, instance: InstanceRow) -> Any:
     """Write the step's outcome, only over the version this step read. In a batch, call
     ``check_written`` after it."""
-    return tx.run(_WRITE_INSTANCE, (
-        instance.state, instance.status, instance.event_seq, instance.last_event_hash,
-        tx.time(utcnow()), tx.time(instance.ended_at), instance.id, instance.version))
+    if instance.status == instance.status_read and instance.ended_at is None:
+        return tx.run(_WRITE_INSTANCE, (
+            instance.state, instance.event_seq, instance.last_event_hash, tx.time(utcnow()),
+            instance.id, instance.version))
+    return tx.run(_WRITE_INSTANCE_STATUS, (
+        instance.state, instance.event_seq, instance.last_event_hash, tx.time(utcnow()),
+        instance.status, tx.time(instance.ended_at), instance.id, instance.version))
 
 
 def check_written(cursor: Any, instance: InstanceRow) -> None:
     if cursor.rowcount != 1:
         raise ConcurrentChange(instance.id)
     instance.version += 1
+    instance.status_read = instance.status
 
 
 def write_instance_now(tx: Tx, instance: InstanceRow) -> None:

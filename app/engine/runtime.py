@@ -8,6 +8,7 @@ their own, so an operator sees them, and raised to the caller as ``ScriptFailed`
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -89,6 +90,7 @@ class Engine:
         # a session (app.db.transaction) with the same statements on its connection.
         self.db: DbEngine = sessions.kw["bind"]
         self._definitions: dict[int, rows.DefinitionRow] = {}
+        self._scripts = threading.local()
 
     # --- instances -------------------------------------------------------------------------
 
@@ -100,10 +102,9 @@ class Engine:
         is visible only to the organisations that see every record of its kind.
         """
         with rows.step(self.db) as tx:
-            with tx.batch():
+            with tx.batch():  # on PostgreSQL, with the step's BEGIN
                 latest = rows.latest_definition(tx, process_key)
-                next_id = rows.next_instance_id(tx)
-            definition = rows.latest_of(latest, process_key)
+            definition, instance_id = rows.latest_of(latest, process_key)
             parsed = specs_for(tx, definition)
             workflow = state.new_workflow(parsed, self._script_engine())
             for task in workflow.get_tasks(state=TaskState.READY):
@@ -111,7 +112,7 @@ class Engine:
             ran = _run(workflow)
             # Everything is computed first (the id is known beforehand), then each row written
             # once: the instance with its final state and event head, its derived rows, its events.
-            instance = rows.new_instance(rows.one(next_id)[0], definition, business_key,
+            instance = rows.new_instance(instance_id, definition, business_key,
                                          scope or Scope.for_process(process_key))
             tx.event(instance, "instance_started", actor.username, None,
                      {"process_key": process_key, "version": definition.version,
@@ -382,7 +383,15 @@ class Engine:
     # --- internals -------------------------------------------------------------------------
 
     def _script_engine(self) -> ProductScriptEngine:
-        return ProductScriptEngine(time_limit=self.settings.script_time_limit)
+        """The thread's script engine, reset for a new step (it holds no state of a run beyond
+        the service results and the last task, cleared here)."""
+        found: ProductScriptEngine | None = getattr(self._scripts, "engine", None)
+        if found is None:
+            found = self._scripts.engine = ProductScriptEngine(
+                time_limit=self.settings.script_time_limit)
+        found.service_results.clear()
+        found.last_task = None
+        return found
 
     def _definition(self, tx: Tx, definition_id: int) -> rows.DefinitionRow:
         # Definition rows never change once deployed, so each is read once per engine.

@@ -140,7 +140,7 @@ def test_the_kinds_of_derived_rows_come_from_the_spec(services: Services) -> Non
     kinds = {}
     with rows.step(services.db) as tx:
         for key in (P9, "await_message", "wait_then_call"):
-            definition = rows.latest_of(rows.latest_definition(tx, key), key)
+            definition, _ = rows.latest_of(rows.latest_definition(tx, key), key)
             kinds[key] = derive.kinds_of(specs_for(tx, definition))
     assert derive.HUMAN in kinds[P9]
     assert derive.MESSAGE in kinds["await_message"] and derive.TIMER not in kinds["await_message"]
