@@ -8,6 +8,7 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js
 import lintModule from 'bpmn-js-bpmnlint';
 import lintConfig from 'bpmnlint-config:recommended';
 
+import keepUndrawnDi from './keep-undrawn-di.js';
 import spiffModdle from './spiffworkflow-moddle.js';
 import spiffProperties, { setChoices } from './properties.js';
 
@@ -48,7 +49,8 @@ class ModelerPage {
     this.modeler = new BpmnModeler({
       container: root.querySelector('[data-canvas]'),
       propertiesPanel: { parent: root.querySelector('[data-properties]') },
-      additionalModules: [ BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, spiffProperties, lintModule ],
+      additionalModules: [ BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, spiffProperties, lintModule,
+        keepUndrawnDi ],
       moddleExtensions: { spiffworkflow: spiffModdle },
       linting: { bpmnlint: lintConfig, active: true }
     });
@@ -73,7 +75,11 @@ class ModelerPage {
 
   async open(xml) {
     const result = await this.modeler.importXML(xml);
-    this.modeler.get('canvas').zoom('fit-viewport', 'auto');
+    // Fit the diagram, leaving room on the left for the palette that floats over the canvas.
+    const canvas = this.modeler.get('canvas');
+    const fitted = canvas.zoom('fit-viewport', 'auto');
+    canvas.zoom(Math.min(fitted * 0.85, 1), 'auto');
+    canvas.scroll({ dx: 40, dy: 0 });
     this.clearProblems();
     this.root.dataset.ready = 'true';
     return result;
