@@ -138,6 +138,41 @@ def retry(incident_id: int, operator: str) -> None:
     click.echo(f"Incident {incident_id} resolved; its job or timer runs again.")
 
 
+@main.group()
+def audit() -> None:
+    """The audit trail: the hash chains of the event log (docs/audit.md)."""
+
+
+@audit.command("verify")
+@click.option("--instance", "instance_id", type=int, default=None,
+              help="Only this instance's chain (default: every chain).")
+def audit_verify(instance_id: int | None) -> None:
+    """Recompute the hash chains; report the first broken link of each (exit code 1)."""
+    from app.history.verify import verify_all, verify_instance_id
+
+    services = build_services(_settings())
+    chains = events = broken = 0
+    with services.sessions() as session:
+        if instance_id is not None:
+            found = verify_instance_id(session, instance_id)
+            if found is None:
+                click.echo(f"No process instance {instance_id}.", err=True)
+                sys.exit(2)
+            verdicts = iter([found])
+        else:
+            verdicts = verify_all(session)
+        for verdict in verdicts:
+            chains += 1
+            events += verdict.events
+            if not verdict.intact:
+                broken += 1
+                click.echo(verdict.describe())
+    if broken:
+        click.echo(f"{broken} of {chains} chain(s) broken; {events} events checked.")
+        sys.exit(1)
+    click.echo(f"All {chains} chain(s) intact; {events} events checked.")
+
+
 @main.group("api-key")
 def api_key() -> None:
     """API keys of organisations' systems calling /api/v1 (docs/api.md)."""

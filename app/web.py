@@ -86,8 +86,10 @@ def register_web(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.cases.views import bp as cases_bp
     from app.forms.views import bp as forms_bp
+    from app.history.views import bp as history_bp
     from app.inbox.views import bp as inbox_bp
     from app.modeler.views import bp as modeler_bp
+    from app.operations.views import bp as operations_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
@@ -95,6 +97,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(modeler_bp)
+    app.register_blueprint(history_bp)
+    app.register_blueprint(operations_bp)
     app.add_url_rule("/healthz", "healthz", healthz)
 
 

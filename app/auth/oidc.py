@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PRODUCT_ROLES = ("caseworker", "interviewer", "supervisor", "process_owner", "auditor", "admin")
+PRODUCT_ROLES = ("caseworker", "interviewer", "supervisor", "process_owner", "auditor", "admin",
+                 "operator")
 
 # Signature algorithms accepted on tokens; Keycloak signs with RS256 unless told otherwise.
 ALGORITHMS = ["RS256"]
