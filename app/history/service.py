@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.access.scope import Viewer, can_read_instance, readable_person
+from app.access.scope import Viewer, can_read_instance, readable_person, record_filter
+from app.cases.service import find_persons
 from app.db.models import (
     Event,
     HumanTask,
@@ -154,6 +155,25 @@ def instance_history(session: Session, viewer: Viewer, instance_id: int, *,
         incidents=incidents,
         open_tasks=sorted((t for t in tasks.values() if t.status == "open"), key=lambda t: t.id),
         jobs=jobs)
+
+
+def find_instances(session: Session, viewer: Viewer, term: str,
+                   limit: int) -> list[tuple[ProcessInstance, str, int]]:
+    """Instances in the viewer's scope, newest first, with their process name and version;
+    with a term, those whose case number contains it or whose person the case file's lookup
+    finds by it (name or personal code)."""
+    query = (select(ProcessInstance, ProcessDefinition.name, ProcessDefinition.version)
+             .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+             .where(record_filter(viewer, ProcessInstance)))
+    if term:
+        persons = [person.id for person in find_persons(session, viewer, term)]
+        by_case = ProcessInstance.business_key.contains(term, autoescape=True)
+        query = query.where(or_(by_case, ProcessInstance.person_id.in_(persons))
+                            if persons else by_case)
+    return [(instance, name or instance.process_key, version)
+            for instance, name, version in session.execute(
+                query.order_by(ProcessInstance.created_at.desc(), ProcessInstance.id.desc())
+                .limit(limit))]
 
 
 # --- the timeline --------------------------------------------------------------------------------

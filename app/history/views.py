@@ -10,16 +10,15 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
 
 from app import services_of
 from app.access import log as access_log
 from app.access.organisations import organisation_names
 from app.access.request import current_viewer, deny, log_view
-from app.access.scope import readable_person, record_filter
+from app.access.scope import readable_person
 from app.cases import personal_codes
 from app.cases.service import find_persons
-from app.db.models import Person, ProcessDefinition, ProcessInstance, utcnow
+from app.db.models import Person, utcnow
 from app.domain.calendar import format_lv_datetime
 from app.web import current_language
 
@@ -38,16 +37,7 @@ def instances() -> str:
     viewer = current_viewer()
     term = request.args.get("q", "").strip()[:120]
     with services_of(current_app).sessions() as db:
-        query = (select(ProcessInstance, ProcessDefinition.name, ProcessDefinition.version)
-                 .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-                 .where(record_filter(viewer, ProcessInstance)))
-        if term:
-            persons = [p.id for p in find_persons(db, viewer, term)]
-            by_case = ProcessInstance.business_key.contains(term, autoescape=True)
-            query = query.where(or_(by_case, ProcessInstance.person_id.in_(persons))
-                                if persons else by_case)
-        found = db.execute(query.order_by(ProcessInstance.created_at.desc(),
-                                          ProcessInstance.id.desc()).limit(LIST_LIMIT)).all()
+        found = service.find_instances(db, viewer, term, LIST_LIMIT)
     if term:
         # A search by personal code tells whether the person is known: logged like a view.
         log_view("person", None, access_log.SEARCH)
