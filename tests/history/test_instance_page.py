@@ -82,6 +82,9 @@ def test_the_timeline_shows_who_changed_which_data(auditor: FlaskClient, p9_case
     # The notice sent and its delivery confirmation from the other system.
     assert "Ziņojums nosūtīts citai sistēmai" in timeline and "Piegādes apstiprinājums" in timeline
     assert "N-0000" in timeline
+    # What was sent to the other system, once per call.
+    assert timeline.count("Nosūtītie dati") == 2  # the overdue notice and the report
+    assert "REPORT_OVERDUE" in timeline
     assert "Nostrādāja taimeris" in timeline and "Sistēma" in timeline
     assert _LV_MOMENT.search(timeline)
 
