@@ -109,24 +109,29 @@ def _checkpoint_in_background(engine: Engine, path: str) -> None:
     stop = threading.Event()
 
     def run() -> None:
-        try:
-            conn = sqlite3.connect(path, timeout=30, isolation_level=None,
-                                   check_same_thread=False)
-            # As the engine's connections set it: a new file is not in WAL mode yet.
-            conn.execute("PRAGMA journal_mode=WAL").fetchall()
-            conn.execute("PRAGMA synchronous=NORMAL")
-        except sqlite3.Error as err:
-            log.warning("SQLite checkpoints: cannot open %s (%s); writers checkpoint themselves",
-                        path, err)
-            return
+        conn: sqlite3.Connection | None = None
         try:
             while not stop.wait(CHECKPOINT_SECONDS):
                 try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    if conn is None:
+                        if not Path(path).exists():
+                            continue  # the engine's first connection creates it
+                        conn = sqlite3.connect(path, timeout=30, isolation_level=None,
+                                               check_same_thread=False)
+                        conn.execute("PRAGMA synchronous=NORMAL")
+                    _busy, log_pages, _copied = conn.execute(
+                        "PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    if log_pages < 0:  # opened before the file was put in WAL mode: reopen
+                        conn.close()
+                        conn = None
                 except sqlite3.Error as err:  # e.g. the file went away; try again next time
                     log.debug("SQLite checkpoint failed: %s", err)
+                    if conn is not None:
+                        conn.close()
+                        conn = None
         finally:
-            conn.close()
+            if conn is not None:
+                conn.close()
 
     thread = threading.Thread(target=run, name="dicase-sqlite-checkpoint", daemon=True)
     thread.start()
