@@ -411,6 +411,117 @@ def run_backend(backend: str, workloads: list[tuple[Workload, int]], raw_max: in
     return rows
 
 
+# --- concurrent clients ----------------------------------------------------------------------
+
+@dataclass
+class ConcurrentRow:
+    backend: str
+    threads: int
+    n: int
+    op: str
+    persisted_per_s: float  # operations completed per second of wall time, all threads together
+    raw_per_s: float        # raw SpiffWorkflow in one thread, measured just before
+    p50_ms: float           # per persisted call
+
+
+def _in_threads(threads: int, work: Callable[[int], None]) -> float:
+    """Run ``work(k)`` in ``threads`` threads released together; the wall time until all end."""
+    import threading
+
+    barrier = threading.Barrier(threads + 1)
+    failures: list[BaseException] = []
+
+    def run(k: int) -> None:
+        barrier.wait()
+        try:
+            work(k)
+        except BaseException as err:  # noqa: BLE001 - reported below, not lost in the thread
+            failures.append(err)
+
+    pool = [threading.Thread(target=run, args=(k,)) for k in range(threads)]
+    for thread in pool:
+        thread.start()
+    barrier.wait()
+    t0 = now_ns()
+    for thread in pool:
+        thread.join()
+    elapsed = now_ns() - t0
+    if failures:
+        raise failures[0]
+    return elapsed / 1e9
+
+
+def measure_concurrent(backend: str, threads: int, n: int, pg_server: str) -> list[ConcurrentRow]:
+    """``n`` starts, then ``n`` completions, spread over ``threads`` client threads calling the
+    same ``Engine`` (as a web server's threads do), on a fresh database; throughput is operations
+    per second of wall time. Raw SpiffWorkflow runs just before in one thread: Python threads
+    share one interpreter lock, so more threads do not make it faster (they make it slower), and
+    one thread is the most this process gets out of SpiffWorkflow without a database."""
+    per = [n * (k + 1) // threads - n * k // threads for k in range(threads)]
+    raw = RawRunner(BENCH, parse_process(BENCH.source, BENCH.file_name))
+    raw_count = min(n, 2000)
+    raw_start = _in_threads(1, lambda _k: raw.start(raw_count)) / raw_count * n
+    raw_complete = _in_threads(1, lambda _k: raw.complete(raw_count)) / raw_count * n
+    with fresh_database(backend, pg_server) as url:
+        services = open_services(url)
+        try:
+            deploy(services, [BENCH])
+            warm_up(services, BENCH)
+            engine, actor = services.engine, Actor("bench", BENCH.groups)
+            latencies: list[list[int]] = [[] for _ in range(threads)]
+
+            def start(k: int) -> None:
+                for i in range(per[k]):
+                    t0 = now_ns()
+                    engine.start(BENCH_KEY, BENCH.start_data(i), business_key=f"T{k}-{i:06d}",
+                                 actor=actor)
+                    latencies[k].append(now_ns() - t0)
+
+            started = _in_threads(threads, start)
+            start_p50 = statistics.median([x for found in latencies for x in found]) / 1e6
+            with services.sessions() as session:
+                found = session.execute(text(
+                    "SELECT id, business_key FROM human_task WHERE element_id = 'first' "
+                    "AND status = 'open' AND business_key LIKE 'T%' ORDER BY id")).all()
+            tasks: list[list[int]] = [[] for _ in range(threads)]
+            for task_id, key in found:
+                tasks[int(key[1:key.index("-")])].append(task_id)
+            latencies = [[] for _ in range(threads)]
+
+            def complete(k: int) -> None:
+                for task_id in tasks[k]:
+                    t0 = now_ns()
+                    engine.complete_task(task_id, actor, BENCH.complete_data(0))
+                    latencies[k].append(now_ns() - t0)
+
+            completed = _in_threads(threads, complete)
+            complete_p50 = statistics.median([x for found in latencies for x in found]) / 1e6
+        finally:
+            services.db.dispose()
+    return [ConcurrentRow(backend, threads, n, "start", n / started, n / raw_start, start_p50),
+            ConcurrentRow(backend, threads, n, "complete", n / completed, n / raw_complete,
+                          complete_p50)]
+
+
+def print_concurrent(found: list[ConcurrentRow]) -> None:
+    print("\n=== Concurrent clients (second figure; the headline is the sequential table above) ===")
+    print("T client threads share one Engine, each call still one transaction; ops/s = calls "
+          "finished per second of wall time, all threads together;")
+    print("raw/s = raw SpiffWorkflow (with dump/load) in one thread of this process, measured "
+          "just before (more threads do not make it faster: one interpreter lock);")
+    print("%raw = persisted ops/s with T threads over that; x seq = ops/s over the 1-thread line")
+    header = (f"{'backend':<9}{'threads':>7}{'N':>7}  {'op':<9}{'persisted/s':>12}{'raw/s':>8}"
+              f"{'%raw':>6}{'x seq':>7}{'p50 ms':>8}")
+    print(header)
+    print("-" * len(header))
+    single = {(r.backend, r.op): r.persisted_per_s for r in found if r.threads == 1}
+    for r in found:
+        base = single.get((r.backend, r.op))
+        print(f"{r.backend:<9}{r.threads:>7}{r.n:>7}  {r.op:<9}{r.persisted_per_s:>12.0f}"
+              f"{r.raw_per_s:>8.0f}{pct(r.persisted_per_s, r.raw_per_s):>6}"
+              f"{(f'{r.persisted_per_s / base:.2f}' if base else 'n/a'):>7}{r.p50_ms:>8.2f}")
+
+
 # --- profile ---------------------------------------------------------------------------------
 
 class Stopwatch:
@@ -471,7 +582,7 @@ def instrument(services: Services) -> Stopwatch:
         (derive, "apply", "derive.apply (derived rows, written)"),
         (rows, "insert_instance", "rows.insert_instance"),
         (rows, "write_instance", "rows.write_instance (UPDATE .. version)"),
-        (rows.Tx, "insert_events", "Tx.insert_events (events INSERT)"),
+        (rows.Tx, "flush", "Tx.flush (writes and events; one statement on PostgreSQL)"),
         (Session, "flush", "Session.flush (ORM unit of work)"),
         (SessionTransaction, "commit", "session commit incl. pending event INSERT"),
         (services.db.dialect, "do_commit", "session COMMIT"),
@@ -745,6 +856,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="instances in the raw baseline at most (default 5000)")
     parser.add_argument("--pg-server", default=DEFAULT_PG_SERVER,
                         help="PostgreSQL server URL; a fresh database is created on it")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="client threads for the concurrent figure (default 4; 0 = none)")
+    parser.add_argument("--concurrent-backends", default="postgres",
+                        help="backends for the concurrent figure (default postgres)")
+    parser.add_argument("--concurrent-n", type=int, default=2000,
+                        help="instances in the concurrent figure, all threads together")
     parser.add_argument("--profile", type=int, default=0, metavar="K",
                         help="instead of measuring: where K persisted starts and completions spend "
                              "their time (wall-clock breakdown, then cProfile)")
@@ -778,8 +895,20 @@ def main(argv: list[str] | None = None) -> None:
         for backend in backends:
             rows.extend(run_backend(backend, [(BENCH, n), (p9, p9_n)], args.raw_max, block_for,
                                     args.pg_server))
+    concurrent: list[ConcurrentRow] = []
+    if args.threads > 0:
+        for backend in [b.strip() for b in args.concurrent_backends.split(",") if b.strip()]:
+            if backend not in backends:
+                continue
+            for threads in sorted({1, args.threads}):
+                progress(f"{backend}: {args.concurrent_n} starts and completions in {threads} "
+                         "client thread(s)")
+                concurrent.extend(measure_concurrent(backend, threads, args.concurrent_n,
+                                                     args.pg_server))
     print_summary(rows, block_for)
     print_growth(rows, block_for)
+    if concurrent:
+        print_concurrent(concurrent)
     print(f"\n(wall time {time.monotonic() - began:.0f} s)")
 
 

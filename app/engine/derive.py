@@ -144,7 +144,7 @@ def sync(tx: Tx, instance: InstanceRow, definition: DefinitionRow, workflow: Bpm
 
 def apply(tx: Tx, writes: Writes) -> None:
     for statement, params in writes:
-        tx.run_many(statement, params)
+        tx.write(statement, params)
 
 
 _CLOSE = {
@@ -160,9 +160,9 @@ def close_all(tx: Tx, instance: InstanceRow, status: str = "cancelled",
     """The instance ended or was terminated: nothing of it stays open."""
     for kind in (HUMAN, TIMER, JOB):
         if kind in kinds:
-            tx.run(_CLOSE[kind], (status, instance.id))
+            tx.write(_CLOSE[kind], [(status, instance.id)])
     if MESSAGE in kinds:
-        tx.run(_CLOSE_SUBSCRIPTIONS, (instance.id,))
+        tx.write(_CLOSE_SUBSCRIPTIONS, [(instance.id,)])
 
 
 def _is_human(task: Any) -> bool:

@@ -18,12 +18,14 @@ server together (``Tx.batch``: psycopg's pipeline mode), so a completion costs t
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from psycopg import RawCursor
 from sqlalchemy.engine import Engine as DbEngine
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
@@ -46,8 +48,9 @@ class ConcurrentChange(EngineError):
 # --- SQL text per dialect ---------------------------------------------------------------------
 
 class Sql(NamedTuple):
-    """One statement, as SQLite (qmark parameters) and PostgreSQL/psycopg (format parameters)
-    want it; ``Tx`` picks one by index."""
+    """One statement, as SQLite (``?`` parameters) and PostgreSQL (``$1``, ``$2``... : run on
+    psycopg's RawCursor, which sends the text as it is, with no placeholder parsing) want it;
+    ``Tx`` picks one by index."""
 
     sqlite: str
     postgresql: str
@@ -59,7 +62,7 @@ def sql(text: str, *, pg_only: str = "", json_params: Sequence[int] = ()) -> Sql
     parts = text.split("?")
     pg = parts[0]
     for k, part in enumerate(parts[1:]):
-        pg += ("%s::json" if k in json_params else "%s") + part
+        pg += f"${k + 1}" + ("::json" if k in json_params else "") + part
     return Sql(text, pg + (" " + pg_only if pg_only else ""))
 
 
@@ -84,6 +87,8 @@ class Tx:
         "_begin",
         "_dialect",
         "_error",
+        "_guard",
+        "_writes",
         "committed",
         "conn",
         "d",
@@ -100,6 +105,10 @@ class Tx:
         self.session = session
         self.events: list[NewEvent] = []
         self.committed = False
+        # PostgreSQL: the step's writes, sent as one statement by ``flush``; the instance row
+        # whose version the guarded write among them checks.
+        self._writes: list[tuple[Sql, Sequence[Sequence[Any]]]] = []
+        self._guard: tuple[int, InstanceRow] | None = None
         # PostgreSQL, own connection: BEGIN is sent with the step's first statement.
         self._begin = False
         self._error: type[Exception] = db.dialect.loaded_dbapi.Error
@@ -130,7 +139,9 @@ class Tx:
                 # the first statement instead of costing a round trip.
                 self._begin = False
                 self.conn.execute("BEGIN")
-            return self.conn.execute(text, params)  # psycopg's cursors hold their rows
+            # psycopg's cursors hold their rows. A RawCursor leaves the text alone: the default
+            # cursor parses every query for %s (and caches that only for short ones).
+            return RawCursor(self.conn).execute(text, params)
         except self._error as err:
             raise self._wrapped(err, text, params) from err
 
@@ -189,18 +200,48 @@ class Tx:
         else:
             self.events.append(new)
 
-    def insert_events(self) -> None:
-        if self.events:
+    def write(self, statement: Sql, rows: Sequence[Sequence[Any]]) -> None:
+        """A write of the step, with a row of parameters per execution. SQLite runs it now;
+        PostgreSQL keeps it for ``flush``."""
+        if not rows:
+            return
+        if self.postgres:
+            self._writes.append((statement, rows))
+        else:
+            self.run_many(statement, rows)
+
+    def write_instance(self, statement: Sql, params: Sequence[Any], instance: InstanceRow) -> None:
+        """The instance's UPDATE guarded by its version: its row count is checked (by ``flush``
+        on PostgreSQL) and the step fails with ConcurrentChange if it is not 1."""
+        if self.postgres:
+            self._guard = (len(self._writes), instance)
+            self._writes.append((statement, [params]))
+        else:
+            check_written(self.run(statement, params).rowcount, instance)
+
+    def flush(self) -> None:
+        """Write what the step queued, and its events. On PostgreSQL in one statement, each
+        write a data-modifying WITH query of it (all of them run, in one snapshot; foreign keys
+        are checked at its end), so a step's writes cost one round trip."""
+        if self.events and self.session is None:
             time = self.time
-            self.run_many(_INSERT_EVENT, [
+            self.write(_INSERT_EVENT, [
                 (e.chain, e.seq, e.instance_id, time(e.occurred_at), e.kind, e.actor,
                  e.element_id, e.detail_json, e.prev_hash, e.hash) for e in self.events])
             self.events = []
+        if not self._writes:
+            return
+        writes, guard = self._writes, self._guard
+        self._writes, self._guard = [], None
+        text, params = _combined(writes, guard[0] if guard else None)
+        found = self.run(Sql(text, text), params)
+        if guard is not None:
+            check_written(one(found)[0], guard[1])
 
     def commit(self) -> None:
-        """Insert the events and COMMIT (own connection; a session commits itself). Inside a
-        batch the COMMIT goes with the batch's statements."""
-        self.insert_events()
+        """Write what is left, with the events, and COMMIT (own connection; a session commits
+        itself). Inside a batch the COMMIT goes with the batch's statements."""
+        self.flush()
         if self.session is None and not self.committed:
             self.run(_COMMIT)
             self.committed = True
@@ -208,6 +249,42 @@ class Tx:
     def _wrapped(self, err: Exception, text: str, params: Any) -> StatementError:
         # As SQLAlchemy reports driver errors (callers catch OperationalError, IntegrityError).
         return DBAPIError.instance(text, params, err, self._error, dialect=self._dialect)
+
+
+_combined_text: dict[tuple[Any, ...], str] = {}
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+def _combined(writes: list[tuple[Sql, Sequence[Sequence[Any]]]],
+              guard: int | None) -> tuple[str, list[Any]]:
+    """PostgreSQL: the writes as one statement. An INSERT's rows go in one VALUES list; an
+    UPDATE or DELETE is repeated per row of parameters; the guarded write returns its rows, which
+    the statement counts."""
+    shape = (guard, *((statement, len(rows)) for statement, rows in writes))
+    params = [value for _statement, rows in writes for row in rows for value in row]
+    text = _combined_text.get(shape)
+    if text is None:
+        parts = []
+        offset = 0
+
+        def numbered(pg: str) -> str:  # the statement's $1.. moved past the ones before it
+            nonlocal offset
+            found = _PLACEHOLDER.sub(lambda m: f"${int(m.group(1)) + offset}", pg)
+            offset += pg.count("$")
+            return found
+
+        for k, (statement, rows) in enumerate(writes):
+            pg = statement.postgresql
+            if pg.startswith("INSERT ") and " VALUES (" in pg and " RETURNING " not in pg:
+                head, values = pg.split(" VALUES ", 1)
+                parts.append(f"w{k} AS ({head} VALUES "
+                             f"{', '.join(numbered(values) for _ in rows)})")
+            else:
+                returning = " RETURNING 1" if k == guard else ""
+                parts.extend(f"w{k}_{j} AS ({numbered(pg)}{returning})" for j in range(len(rows)))
+        last = f"SELECT count(*) FROM w{guard}_0" if guard is not None else "SELECT 1"
+        text = _combined_text[shape] = f"WITH {', '.join(parts)} {last}"
+    return text, params
 
 
 class _Done:
@@ -316,7 +393,7 @@ _LATEST_DEFINITION = Sql(
     f"SELECT {_DEFINITION_COLUMNS}, (SELECT coalesce(max(id), 0) + 1 FROM process_instance) "
     "FROM process_definition WHERE process_key = ? ORDER BY version DESC LIMIT 1",
     f"SELECT d.*, nextval(pg_get_serial_sequence('process_instance', 'id')) FROM ("
-    f"SELECT {_DEFINITION_COLUMNS} FROM process_definition WHERE process_key = %s "
+    f"SELECT {_DEFINITION_COLUMNS} FROM process_definition WHERE process_key = $1 "
     "ORDER BY version DESC LIMIT 1) d")
 _DEFINITION = sql(f"SELECT {_DEFINITION_COLUMNS} FROM process_definition "
                          "WHERE process_key = ? ORDER BY version DESC LIMIT 1")
@@ -411,35 +488,37 @@ def new_instance(instance_id: int, definition: DefinitionRow, business_key: str 
 def insert_instance(tx: Tx, instance: InstanceRow, started_by: str) -> None:
     now = tx.time(utcnow())
     scope = instance.scope
-    tx.run(_INSERT_INSTANCE, (
+    tx.write(_INSERT_INSTANCE, [(
         instance.id, instance.definition_id, instance.process_key, instance.business_key,
         instance.status, instance.state, started_by, now, now, tx.time(instance.ended_at),
         instance.event_seq, instance.last_event_hash, instance.version, scope.record_kind,
         scope.person_id, scope.municipality_code, scope.institution_code, scope.orphan_court_code,
-        scope.confidential))
+        scope.confidential)])
 
 
-def write_instance(tx: Tx, instance: InstanceRow) -> Any:
-    """Write the step's outcome, only over the version this step read. In a batch, call
-    ``check_written`` after it."""
+def write_instance(tx: Tx, instance: InstanceRow) -> None:
+    """Write the step's outcome, only over the version this step read (checked when the write
+    is made: now on SQLite, at ``Tx.flush`` on PostgreSQL)."""
     if instance.status == instance.status_read and instance.ended_at is None:
-        return tx.run(_WRITE_INSTANCE, (
+        tx.write_instance(_WRITE_INSTANCE, (
             instance.state, instance.event_seq, instance.last_event_hash, tx.time(utcnow()),
-            instance.id, instance.version))
-    return tx.run(_WRITE_INSTANCE_STATUS, (
-        instance.state, instance.event_seq, instance.last_event_hash, tx.time(utcnow()),
-        instance.status, tx.time(instance.ended_at), instance.id, instance.version))
+            instance.id, instance.version), instance)
+    else:
+        tx.write_instance(_WRITE_INSTANCE_STATUS, (
+            instance.state, instance.event_seq, instance.last_event_hash, tx.time(utcnow()),
+            instance.status, tx.time(instance.ended_at), instance.id, instance.version), instance)
 
 
-def check_written(cursor: Any, instance: InstanceRow) -> None:
-    if cursor.rowcount != 1:
+def check_written(rowcount: int, instance: InstanceRow) -> None:
+    if rowcount != 1:
         raise ConcurrentChange(instance.id)
     instance.version += 1
     instance.status_read = instance.status
 
 
 def write_instance_now(tx: Tx, instance: InstanceRow) -> None:
-    check_written(write_instance(tx, instance), instance)
+    write_instance(tx, instance)
+    tx.flush()
 
 
 class TaskRow(NamedTuple):
@@ -473,4 +552,4 @@ def task_row(cursor: Any) -> TaskRow | None:
 
 
 def complete_task(tx: Tx, task_id: int, by: str) -> None:
-    tx.run(_COMPLETE_TASK, (tx.time(utcnow()), by, task_id))
+    tx.write(_COMPLETE_TASK, [(tx.time(utcnow()), by, task_id)])

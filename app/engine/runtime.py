@@ -119,9 +119,9 @@ class Engine:
                       "business_key": business_key, "data": data or {}})
             loaded = _Loaded(instance, definition, parsed, workflow)
             writes, _ended = self._finish(tx, loaded, ran, derive.no_rows())
+            rows.insert_instance(tx, instance, actor.username)
+            derive.apply(tx, writes)
             with tx.batch():
-                rows.insert_instance(tx, instance, actor.username)
-                derive.apply(tx, writes)
                 tx.commit()  # with the events; nothing to check before it on a new row
             return instance.id
 
@@ -259,10 +259,8 @@ class Engine:
             # The task itself is completed here, not cancelled by the sync.
             open_rows = derive.read_open_rows(open_read, leave_out=row.task_guid)
             writes, ended = self._finish(tx, loaded, _run(loaded.workflow), open_rows)
-            with tx.batch():
-                rows.complete_task(tx, task_id, actor.username)
-                written = self._write(tx, loaded, writes, ended)
-            rows.check_written(written, loaded.instance)
+            rows.complete_task(tx, task_id, actor.username)
+            self._write(tx, loaded, writes, ended)
 
         self._tx_step(lambda: found[0], step, incident_kind="script")
 
@@ -429,15 +427,14 @@ class Engine:
             tx.event(instance, "instance_ended", SYSTEM)
         return writes, ended
 
-    def _write(self, tx: Tx, loaded: _Loaded, writes: derive.Writes, ended: bool) -> Any:
-        """Write what ``_finish`` computed for an existing instance, and the step's events;
-        returns the instance update's cursor, for ``rows.check_written``."""
+    def _write(self, tx: Tx, loaded: _Loaded, writes: derive.Writes, ended: bool) -> None:
+        """Write what ``_finish`` computed for an existing instance, with the step's events,
+        the instance row last (guarded by its version)."""
         derive.apply(tx, writes)
         if ended:
             derive.close_all(tx, loaded.instance, kinds=loaded.kinds)
-        written = rows.write_instance(tx, loaded.instance)
-        tx.insert_events()
-        return written
+        rows.write_instance(tx, loaded.instance)
+        tx.flush()
 
     def _finish_step(self, tx: Tx, loaded: _Loaded, ran: _Ran) -> None:
         """``_finish`` and ``_write`` for a step that read its instance with ``_load``."""
@@ -446,9 +443,7 @@ class Engine:
         found = derive.read_open_rows(derive.open_rows(tx, loaded.kinds,
                                                        instance_id=loaded.instance.id))
         writes, ended = self._finish(tx, loaded, ran, found)
-        with tx.batch():
-            written = self._write(tx, loaded, writes, ended)
-        rows.check_written(written, loaded.instance)
+        self._write(tx, loaded, writes, ended)
 
     def _step(self, instance_of: Callable[[], int], step: Callable[[Session], None], *,
               incident_kind: str, job_id: int | None = None, timer_id: int | None = None) -> None:
