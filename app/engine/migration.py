@@ -254,7 +254,7 @@ def _refresh_kept_rows(tx: Tx, definition: rows.DefinitionRow, workflow: BpmnWor
     right within one version; a human task keeps its assignee."""
     tasks, due_timers = [], []
     for guid, row in found[derive.HUMAN].items():
-        task = workflow.get_task_from_id(UUID(guid))
+        task = workflow.tasks.get(UUID(guid))
         if task is None or task.state != TaskState.READY:
             continue
         spec, props = task.task_spec, derive.properties(task.task_spec)
@@ -265,7 +265,7 @@ def _refresh_kept_rows(tx: Tx, definition: rows.DefinitionRow, workflow: BpmnWor
                       tx.time(_due(workflow, task, props.get(derive.DUE_DATE_PROPERTY))),
                       tx.time(_due(workflow, task, props.get(derive.FOLLOW_UP_PROPERTY))), row.id))
     for guid, row in found[derive.TIMER].items():
-        task = workflow.get_task_from_id(UUID(guid))
+        task = workflow.tasks.get(UUID(guid))
         if task is not None and task.state == TaskState.WAITING:
             due_timers.append((tx.time(derive.timer_due_at(task)), row.id))
     tx.write(_REFRESH_TASK, tasks)
