@@ -11,7 +11,9 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.db.models import AccessLogEntry
+from app.audit.chain import append_instance_event
+from app.db import transaction
+from app.db.models import AccessLogEntry, ProcessInstance
 from app.demo import valid_personal_code
 from app.history.service import ADDED, CHANGED, REMOVED, data_changes, display_value
 from app.services import Services
@@ -146,3 +148,20 @@ def test_values_are_shown_as_one_line() -> None:
     assert display_value("kods 010203-12345", mask_codes=True) == "kods 010203-*****"
     assert display_value(None, mask_codes=False) == "—"
     assert len(display_value("x" * 1000, mask_codes=False)) == 400
+
+
+def test_migrations_and_manual_interventions_are_named(auditor: FlaskClient, p9_case: Case,
+                                                       web_services: Services) -> None:
+    with transaction(web_services.sessions) as session:
+        instance = session.scalars(select(ProcessInstance).where(
+            ProcessInstance.id == p9_case.instance_id).with_for_update()).one()
+        append_instance_event(session, instance, "instance_migrated", "ops", None,
+                              {"process_key": P9, "from_version": 1, "to_version": 2})
+        append_instance_event(session, instance, "manual_intervention", "ops",
+                              "register_placement",
+                              {"action": "move_token", "from": ["submit_periodic_report"],
+                               "to": "register_placement", "reason": "Kļūdains ziņojums"})
+    page = auditor.get(f"/instances/{p9_case.instance_id}").text
+    assert "Process pārcelts uz citu versiju" in page and "Procesa versija 1 → 2" in page
+    assert "Manuāla iejaukšanās" in page and "Kļūdains ziņojums" in page
+    assert "Vēsture ir neskarta" in page
