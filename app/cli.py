@@ -305,3 +305,68 @@ def run(host: str, port: int) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.command()
+@click.argument("process_key")
+@click.option("--from", "from_version", type=int, required=True, help="The version instances run.")
+@click.option("--to", "to_version", type=int, required=True, help="The version to move them to.")
+@click.option("--dry-run", is_flag=True, help="Only list which instances can move and why not.")
+@click.option("--by", "by", default="cli", help="Who migrates (recorded in the history).")
+def migrate(process_key: str, from_version: int, to_version: int, dry_run: bool, by: str) -> None:
+    """Move the running instances of a process version to another version."""
+    from app.engine import migration
+
+    services = build_services(_settings())
+    try:
+        if dry_run:
+            for candidate in migration.plan(services.engine, process_key, from_version, to_version):
+                verdict = "can move" if candidate.can_move else f"cannot move: {candidate.reason}"
+                click.echo(f"  instance {candidate.instance_id}  "
+                           f"{candidate.business_key or '-'}  {verdict}")
+            return
+        outcome = migration.migrate(services.engine, process_key, from_version, to_version, by)
+    except migration.MigrationRefused as err:
+        click.echo(str(err), err=True)
+        sys.exit(1)
+    click.echo(f"{len(outcome.migrated)} instance(s) moved to version {to_version}.")
+    for candidate in outcome.refused:
+        click.echo(f"  instance {candidate.instance_id} not moved: {candidate.reason}")
+
+
+@main.command("move-token")
+@click.argument("instance_id", type=int)
+@click.option("--to", "to_element", required=True, help="The element to move the token to.")
+@click.option("--reason", required=True, help="Why (recorded in the history).")
+@click.option("--by", "by", required=True, help="Who moves it (recorded in the history).")
+def move_token(instance_id: int, to_element: str, reason: str, by: str) -> None:
+    """Move a stuck instance's token back to an element it passed."""
+    from app.engine.errors import EngineError
+    from app.engine.interventions import move_token as move
+
+    services = build_services(_settings())
+    try:
+        move(services.engine, instance_id, to_element, reason, by)
+    except EngineError as err:
+        click.echo(str(err), err=True)
+        sys.exit(1)
+    click.echo(f"Instance {instance_id} now stands at {to_element}.")
+
+
+@main.command("test-processes")
+@click.argument("process_key", required=False)
+def test_processes(process_key: str | None) -> None:
+    """Run the BPMN unit tests in processes/tests against the BPMN files; exit 1 on a failure."""
+    from app.engine.unit_tests import run_directory
+
+    settings = _settings()
+    results = run_directory(settings.processes_dir, settings.processes_dir / "tests", process_key)
+    failed = 0
+    for key, cases in results.items():
+        for case in cases:
+            failed += not case.passed
+            mark = "pass" if case.passed else "FAIL"
+            click.echo(f"  {mark}  {key}/{case.file}  {case.name}"
+                       + ("" if case.passed else f"\n        {case.difference}"))
+    click.echo(f"{sum(len(c) for c in results.values()) - failed} passed, {failed} failed.")
+    sys.exit(1 if failed or not results else 0)

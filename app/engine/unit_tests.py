@@ -142,7 +142,7 @@ class _Run:
             raise CaseFailed(f"timer {element} is not waiting; the process waits in "
                              f"{', '.join(self.open_elements()) or 'nothing'}")
         waiting[0]._set_internal_data(event_fired=True)
-        self.workflow.refresh_waiting_tasks()
+        self.workflow.refresh_timers()
 
     def message(self, name: str, payload: dict[str, Any]) -> None:
         self.workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
@@ -206,3 +206,22 @@ def _end_data(workflow: BpmnWorkflow) -> dict[str, Any]:
 def _comparable(value: Any) -> Any:
     """As the JSON of the case would write it (dates as ISO text)."""
     return json.loads(json.dumps(value, default=str))
+
+
+def run_directory(processes_dir: Path, tests_dir: Path,
+                  process_key: str | None = None) -> dict[str, list[CaseResult]]:
+    """The cases of every tested process (or of ``process_key``) against its BPMN file in
+    ``processes_dir``: what a deployment of that directory would deploy."""
+    dmn_sources = {p.name: p.read_text(encoding="utf-8") for p in sorted(processes_dir.glob("*.dmn"))}
+    sources = {}
+    for path in sorted(processes_dir.glob("*.bpmn")):
+        parsed = parse_process(path.read_text(encoding="utf-8"), path.name, dmn_sources)
+        sources[parsed.process_key] = parsed
+    results: dict[str, list[CaseResult]] = {}
+    for key in [process_key] if process_key else tested_processes(tests_dir):
+        files = case_files(tests_dir, key)
+        if key not in sources:
+            results[key] = [CaseResult(key, "", False, f"no BPMN file defines process {key}")]
+            continue
+        results[key] = run_case_files(sources[key], files)
+    return results
