@@ -26,18 +26,22 @@ def instance_chain(instance_id: int) -> str:
     return f"instance:{instance_id}"
 
 
+# Built once: json.dumps with options builds an encoder on every call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              default=str)
+_DETAIL = json.JSONEncoder(default=str)
+
+
 def _digest(prev_hash: str, chain: str, seq: int, occurred_at: datetime, kind: str, actor: str,
             element_id: str | None, detail: dict[str, Any]) -> str:
-    body = json.dumps(
-        [chain, seq, occurred_at.isoformat(timespec="microseconds"), kind, actor, element_id, detail],
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
-    )
+    body = _CANONICAL.encode(
+        [chain, seq, occurred_at.isoformat(timespec="microseconds"), kind, actor, element_id, detail])
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
 def _normalised(detail: dict[str, Any]) -> dict[str, Any]:
     # Hash what the database will give back: JSON round-trip turns dates into strings etc.
-    return json.loads(json.dumps(detail, default=str))
+    return json.loads(_DETAIL.encode(detail))
 
 
 class ChainHead(Protocol):
@@ -79,7 +83,7 @@ def instance_event(instance: ChainHead, kind: str, actor: str, element_id: str |
     occurred_at = at or utcnow()
     # Hash what the database will give back: the JSON round trip turns dates into strings etc.
     # The text is what is stored: it loads to the same value.
-    detail_json = json.dumps(detail or {}, default=str)
+    detail_json = _DETAIL.encode(detail or {})
     clean = json.loads(detail_json)
     seq = instance.event_seq + 1
     chain = instance_chain(instance.id)

@@ -234,10 +234,15 @@ class Engine:
             with tx.batch():
                 locked = rows.lock_instance_of_task(tx, task_id)
                 task_read = rows.read_task(tx, task_id)
-                open_read = derive.open_rows(tx, derive.ALL_KINDS, task_id=task_id)
+                # PostgreSQL: in the same round trip, so of every kind (the spec is not known
+                # yet); SQLite: after the spec, only the kinds it can have.
+                open_read = (derive.open_rows(tx, derive.ALL_KINDS, task_id=task_id)
+                             if tx.postgres else None)
             instance = _instance_of_task(locked, task_id)
             found.append(instance.id)
             loaded = self._load_locked(tx, instance)
+            if open_read is None:
+                open_read = derive.open_rows(tx, loaded.kinds, instance_id=instance.id)
             row = rows.task_row(task_read)
             if row is None:
                 raise TaskNotFound(task_id)
