@@ -90,6 +90,7 @@ def register_web(app: Flask) -> None:
     from app.inbox.views import bp as inbox_bp
     from app.modeler.views import bp as modeler_bp
     from app.operations.views import bp as operations_bp
+    from app.versions.views import bp as versions_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
@@ -99,6 +100,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(modeler_bp)
     app.register_blueprint(history_bp)
     app.register_blueprint(operations_bp)
+    app.register_blueprint(versions_bp)
     app.add_url_rule("/healthz", "healthz", healthz)
 
 

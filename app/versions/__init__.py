@@ -1,0 +1,1 @@
+"""Process versions: compare two versions, migrate running instances, run BPMN unit tests."""

@@ -1,0 +1,107 @@
+"""Pages for comparing process versions, migrating running instances and running BPMN unit
+tests. Reading a comparison: process owners, administrators, auditors; migrating and running
+tests: process owners and administrators. The logic is in app.engine.migration and
+``service``."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as Redirect
+
+from app import services_of
+from app.engine import migration
+from app.modeler.views import may_manage, may_read
+from app.services import Services
+
+from . import service
+
+bp = Blueprint("versions", __name__, url_prefix="/processes")
+
+
+def _services() -> Services:
+    return services_of(current_app)
+
+
+def _versions() -> tuple[int, int]:
+    try:
+        return int(request.values["from"]), int(request.values["to"])
+    except (KeyError, ValueError):
+        abort(400)
+
+
+@bp.get("/<key>/compare")
+@login_required
+def compare(key: str) -> str:
+    if not may_read():
+        abort(403)
+    old, new = _versions()
+    try:
+        with _services().sessions() as db:
+            changes = migration.compare_versions(db, key, old, new)
+    except migration.MigrationRefused:
+        abort(404)
+    return render_template("versions/compare.html", key=key, old=old, new=new, changes=changes,
+                           may_manage=may_manage())
+
+
+@bp.get("/<key>/migrate")
+@login_required
+def migrate_plan(key: str) -> str:
+    if not may_manage():
+        abort(403)
+    old, new = _versions()
+    try:
+        candidates = migration.plan(_services().engine, key, old, new)
+    except migration.MigrationRefused:
+        abort(404)
+    return render_template("versions/migrate.html", key=key, old=old, new=new,
+                           candidates=candidates)
+
+
+@bp.post("/<key>/migrate")
+@login_required
+def migrate_run(key: str) -> Redirect:
+    if not may_manage():
+        abort(403)
+    old, new = _versions()
+    try:
+        outcome = migration.migrate(_services().engine, key, old, new, current_user.username)
+    except migration.MigrationRefused as err:
+        flash(str(err), "error")
+    else:
+        flash(gettext("%(moved)d instance(s) moved to version %(version)d; %(refused)d could not "
+                      "move.", moved=len(outcome.migrated), version=new,
+                      refused=len(outcome.refused)), "success")
+    return redirect(url_for("versions.migrate_plan", key=key, **{"from": old, "to": new}))
+
+
+@bp.post("/revert-migration")
+@login_required
+def revert() -> Redirect:
+    if not may_manage():
+        abort(403)
+    try:
+        instance_id = int(request.form["instance"])
+    except (KeyError, ValueError):
+        abort(400)
+    try:
+        migration.revert(_services().engine, instance_id, current_user.username)
+    except migration.MigrationRefused as err:
+        flash(str(err), "error")
+    else:
+        flash(gettext("Instance %(id)d is back on the version it came from.", id=instance_id),
+              "success")
+    return redirect(request.referrer or url_for("modeler.catalogue"))
+
+
+@bp.post("/<key>/unit-tests")
+@login_required
+def unit_tests(key: str) -> str:
+    if not may_manage():
+        abort(403)
+    settings = _services().settings
+    with _services().sessions() as db:
+        run = service.run_unit_tests(db, key, settings.processes_dir / "tests",
+                                     settings.processes_dir, current_user.username)
+    return render_template("versions/unit_tests.html", run=run)
