@@ -4,6 +4,8 @@ tests: process owners and administrators. The logic is in app.engine.migration a
 ``service``."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
@@ -73,7 +75,8 @@ def migrate_run(key: str) -> Redirect:
         flash(gettext("%(moved)d instance(s) moved to version %(version)d; %(refused)d could not "
                       "move.", moved=len(outcome.migrated), version=new,
                       refused=len(outcome.refused)), "success")
-    return redirect(url_for("versions.migrate_plan", key=key, **{"from": old, "to": new}))
+    versions: dict[str, Any] = {"from": old, "to": new}
+    return redirect(url_for("versions.migrate_plan", key=key, **versions))
 
 
 @bp.post("/revert-migration")
