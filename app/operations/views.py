@@ -108,3 +108,39 @@ def intervene() -> Response:
             "terminate": gettext("Process %(id)s is terminated.", id=instance)}
     flash(done[action], "success")
     return redirect(url_for("operations.cockpit"))
+
+
+@bp.post("/operations/move-token")
+def move_token() -> Response:
+    """Move a stuck instance's token back to an element it passed (app.engine.interventions)."""
+    from app.engine.interventions import MoveRefused
+    from app.engine.interventions import move_token as move
+
+    instance = request.form.get("instance_id", "").strip()
+    element = request.form.get("element_id", "").strip()
+    reason = " ".join(request.form.get("reason", "").split())
+    back = url_for("operations.cockpit", instance=instance or None, _anchor="move-token")
+    if not instance.isdigit() or not element:
+        flash(gettext("Give the process number and the element to move to."), "error")
+        return redirect(back)
+    if not reason or len(reason) > service.REASON_MAX:
+        flash(gettext("Give the reason (at most %(n)s characters): it is recorded in the process "
+                      "history.", n=service.REASON_MAX), "error")
+        return redirect(back)
+    try:
+        move(services_of(current_app).engine, int(instance), element, reason,
+             current_user.username)
+    except InstanceNotFound:
+        flash(gettext("There is no process %(id)s.", id=instance), "error")
+        return redirect(back)
+    except MoveRefused as err:
+        log_engine_refusal(err)
+        flash(gettext("The token was not moved: %(why)s", why=str(err)), "error")
+        return redirect(back)
+    except EngineError as err:
+        log_engine_refusal(err)
+        flash(engine_error_message(err), "error")
+        return redirect(back)
+    flash(gettext("Process %(id)s now stands at %(element)s.", id=instance, element=element),
+          "success")
+    return redirect(url_for("operations.cockpit"))
