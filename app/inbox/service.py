@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.access.organisations import organisation_names
@@ -137,20 +137,37 @@ def inbox_page(session: Session, viewer: Viewer, query: InboxQuery, now: datetim
         query = replace(query, tab=GROUP)
     base = _filtered(select(HumanTask).where(tab_filter(viewer, query.tab)), query, now)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    listing = (base.add_columns(ProcessDefinition.name, Person.given_name, Person.family_name,
-                                Person.personal_code)
-               .outerjoin(ProcessDefinition, and_(
-                   ProcessDefinition.process_key == HumanTask.process_key,
-                   ProcessDefinition.version == HumanTask.process_version))
-               .outerjoin(Person, Person.id == HumanTask.person_id)
-               .order_by(*_order(query))
-               .limit(page_size).offset((query.page - 1) * page_size))
-    rows = [describe(task, name, now, given, family, code)
-            for task, name, given, family, code in session.execute(listing).all()]
-    return InboxPage(query=query, rows=rows, total=total, counts=counts,
-                     page_size=page_size, processes=_processes(session, viewer),
-                     task_types=_task_types(session, viewer, query.process_key),
-                     organisations=_organisations(session, viewer, locale))
+    ordered = base.order_by(*_order(query))
+    if query.sort == "person":
+        ordered = ordered.outerjoin(Person, Person.id == HumanTask.person_id)
+    tasks = list(session.scalars(ordered.limit(page_size)
+                                 .offset((query.page - 1) * page_size)))
+    # Persons and process names for the page's rows only, not for every match.
+    person_ids = {task.person_id for task in tasks if task.person_id}
+    persons = {row.id: row for row in session.execute(
+        select(Person.id, Person.given_name, Person.family_name, Person.personal_code)
+        .where(Person.id.in_(person_ids)))} if person_ids else {}
+    names = _process_names(session, {(t.process_key, t.process_version) for t in tasks})
+    rows = []
+    for task in tasks:
+        person = persons.get(task.person_id or 0)
+        rows.append(describe(task, names.get((task.process_key, task.process_version)), now,
+                             person.given_name if person else None,
+                             person.family_name if person else None,
+                             person.personal_code if person else None))
+    choices = _choices(session, viewer, query.process_key, locale)
+    return InboxPage(query=query, rows=rows, total=total, counts=counts, page_size=page_size,
+                     processes=choices.processes, task_types=choices.task_types,
+                     organisations=choices.organisations)
+
+
+def _process_names(session: Session, versions: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    if not versions:
+        return {}
+    keys = {key for key, _ in versions}
+    return {(key, version): name for key, version, name in session.execute(
+        select(ProcessDefinition.process_key, ProcessDefinition.version, ProcessDefinition.name)
+        .where(ProcessDefinition.process_key.in_(keys)))}
 
 
 def tab_counts(session: Session, viewer: Viewer, now: datetime) -> dict[str, int]:
@@ -181,19 +198,23 @@ def _filtered(query: Select[HumanTask], wanted: InboxQuery, now: datetime) -> Se
     if wanted.due:
         query = query.where(_due_condition(wanted.due, now))
     if wanted.person:
-        query = query.where(HumanTask.person_id.in_(_person_ids(wanted.person)))
+        query = query.where(_person_matches(wanted.person))
     return query
 
 
-def _person_ids(term: str) -> Select[int]:
+def _person_matches(term: str) -> ColumnElement[bool]:
+    """The task is about a person with this personal code (an indexed lookup) or whose name
+    contains the term (checked only for the tasks the other conditions leave)."""
     term = term.strip()
     if personal_codes.looks_like_code(term):
         try:
             code = personal_codes.normalise(term)
         except personal_codes.InvalidPersonalCode:
             code = ""
-        return select(Person.id).where(Person.personal_code == code)
-    return select(Person.id).where(Person.search_name.contains(term.casefold(), autoescape=True))
+        return HumanTask.person_id.in_(select(Person.id).where(Person.personal_code == code))
+    return exists(select(literal(1)).where(
+        Person.id == HumanTask.person_id,
+        Person.search_name.contains(term.casefold(), autoescape=True)))
 
 
 def _due_condition(due: str, now: datetime) -> ColumnElement[bool]:
@@ -227,34 +248,39 @@ def _order(query: InboxQuery) -> list[Any]:
     return [no_deadline_last, HumanTask.due_at, HumanTask.created_at, HumanTask.id]
 
 
-def _processes(session: Session, viewer: Viewer) -> list[tuple[str, str]]:
-    """Processes the person has open tasks in, for the filter list."""
-    keys = select(HumanTask.process_key).where(
-        or_(tab_filter(viewer, MINE), tab_filter(viewer, GROUP))).distinct().subquery()
+@dataclass(frozen=True)
+class _Choices:
+    processes: list[tuple[str, str]]
+    task_types: list[tuple[str, str]]
+    organisations: list[tuple[str, str]]
+
+
+def _choices(session: Session, viewer: Viewer, process_key: str, locale: str) -> _Choices:
+    """What the filter lists offer: the processes, task types and organisations of the person's
+    open tasks, read in one pass over them."""
+    workable = or_(tab_filter(viewer, MINE), tab_filter(viewer, GROUP), tab_filter(viewer, TEAM))
+    seen = session.execute(
+        select(HumanTask.process_key, HumanTask.element_id, HumanTask.element_name,
+               HumanTask.municipality_code, HumanTask.institution_code)
+        .where(HumanTask.status == "open", record_filter(viewer, HumanTask), workable)
+        .distinct()).all()
+    if not seen:
+        return _Choices([], [], [])
     names = dict(session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)
                                  .order_by(ProcessDefinition.version)).all())
-    return sorted(((key, names.get(key, key)) for key in session.scalars(select(keys.c.process_key))),
-                  key=lambda item: item[1])
-
-
-def _organisations(session: Session, viewer: Viewer, locale: str) -> list[tuple[str, str]]:
-    """Municipalities and institutions the person's open tasks belong to, for the filter list."""
-    workable = or_(tab_filter(viewer, MINE), tab_filter(viewer, GROUP), tab_filter(viewer, TEAM))
-    codes = set(session.scalars(select(HumanTask.municipality_code).where(workable).distinct()))
-    codes |= set(session.scalars(select(HumanTask.institution_code).where(workable).distinct()))
-    codes.discard(None)
-    if len(codes) < 2:
-        return []  # nothing to choose between
-    names = organisation_names(session, locale)
-    return sorted(((code, names.get(code, code)) for code in codes if code), key=lambda i: i[1])
-
-
-def _task_types(session: Session, viewer: Viewer, process_key: str) -> list[tuple[str, str]]:
-    query = select(HumanTask.element_id, HumanTask.element_name).where(
-        or_(tab_filter(viewer, MINE), tab_filter(viewer, GROUP))).distinct()
-    if process_key:
-        query = query.where(HumanTask.process_key == process_key)
-    return sorted(set(session.execute(query).all()), key=lambda item: item[1])
+    processes = {key for key, *_ in seen}
+    task_types = {(element, name) for key, element, name, *_ in seen
+                  if not process_key or key == process_key}
+    codes = {code for *_, municipality, institution in seen
+             for code in (municipality, institution) if code}
+    organisations: list[tuple[str, str]] = []
+    if len(codes) > 1:  # with one there is nothing to choose between
+        org_names = organisation_names(session, locale)
+        organisations = sorted(((code, org_names.get(code, code)) for code in codes),
+                               key=lambda item: item[1])
+    return _Choices(sorted(((key, names.get(key, key)) for key in processes),
+                           key=lambda item: item[1]),
+                    sorted(task_types, key=lambda item: item[1]), organisations)
 
 
 def describe(task: HumanTask, process_name: str | None, now: datetime, given: str | None = None,
