@@ -11,9 +11,10 @@ Optimistic concurrency is explicit: the instance row is written only where its v
 the one read, and always after it was read under a lock (``FOR UPDATE`` on PostgreSQL, the
 ``BEGIN IMMEDIATE`` write lock on SQLite).
 
-On PostgreSQL the statements of a step that do not depend on each other's results go to the
-server together (``Tx.batch``: psycopg's pipeline mode), so a completion costs three round trips
-(reads, writes, COMMIT) and a start two (reads, writes with COMMIT).
+On PostgreSQL the reads of a step go to the server together with its BEGIN (``Tx.batch``:
+psycopg's pipeline mode), and its writes and events are one statement (``Tx.flush``): a
+completion costs three round trips (reads; writes; COMMIT once the version check passed) and a
+start two (reads; writes with COMMIT).
 """
 from __future__ import annotations
 
@@ -233,6 +234,13 @@ class Tx:
             return
         writes, guard = self._writes, self._guard
         self._writes, self._guard = [], None
+        if sum(len(rows) * len(rows[0]) for _statement, rows in writes) > _MAX_PARAMETERS:
+            for k, (statement, rows) in enumerate(writes):  # too many for one statement
+                for row in rows:
+                    found = self.run(statement, row)
+                    if guard is not None and k == guard[0]:
+                        check_written(found.rowcount, guard[1])
+            return
         text, params = _combined(writes, guard[0] if guard else None)
         found = self.run(Sql(text, text), params)
         if guard is not None:
@@ -253,6 +261,7 @@ class Tx:
 
 _combined_text: dict[tuple[Any, ...], str] = {}
 _PLACEHOLDER = re.compile(r"\$(\d+)")
+_MAX_PARAMETERS = 30000  # PostgreSQL takes at most 65535 in one statement
 
 
 def _combined(writes: list[tuple[Sql, Sequence[Sequence[Any]]]],
@@ -283,6 +292,8 @@ def _combined(writes: list[tuple[Sql, Sequence[Sequence[Any]]]],
                 returning = " RETURNING 1" if k == guard else ""
                 parts.extend(f"w{k}_{j} AS ({numbered(pg)}{returning})" for j in range(len(rows)))
         last = f"SELECT count(*) FROM w{guard}_0" if guard is not None else "SELECT 1"
+        if len(_combined_text) > 1000:  # shapes are few; do not let odd ones pile up
+            _combined_text.clear()
         text = _combined_text[shape] = f"WITH {', '.join(parts)} {last}"
     return text, params
 

@@ -196,3 +196,22 @@ def test_a_server_connection_lost_while_idle_is_replaced_before_use(
         services.engine.start(P9, p9_start_data("R-8"), actor=Actor("t"))
     iid = services.engine.start(P9, p9_start_data("R-9"), actor=Actor("t"))
     assert [t.element_id for t in open_tasks(services, iid)] == ["register_placement"]
+
+
+def test_writes_too_many_for_one_statement_go_one_by_one(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rows, "_MAX_PARAMETERS", 0)
+    deploy_processes(services)
+    iid = services.engine.start(P9, p9_start_data("R-10"), actor=Actor("t"))
+    [task] = open_tasks(services, iid)
+    services.engine.complete_task(task.id, INSTITUTION, PLACEMENT_FORM)
+    with pytest.raises(rows.ConcurrentChange), rows.step(services.db) as tx:
+        instance = rows.lock_instance(tx, iid)
+        instance.version -= 1
+        tx.event(instance, "instance_suspended", "t")
+        rows.write_instance_now(tx, instance)
+    with services.sessions() as session:
+        instance = session.get(ProcessInstance, iid)
+        assert instance is not None and instance.version == 2
+        assert verify_instance_history(session, instance).intact
+    assert [t.element_id for t in open_tasks(services, iid)] == ["submit_periodic_report"]
