@@ -353,8 +353,8 @@ def revert(engine: Engine, instance_id: int, by: str) -> None:
         raise MigrationRefused(f"instance {instance_id} moved on since its migration ({later[-1]})")
     with rows.step(engine.db) as tx:
         instance = _lock_running(tx, instance_id)
-        if instance.definition_id != detail["to_definition_id"]:
-            raise MigrationRefused(f"instance {instance_id} no longer runs the migrated version")
+        if instance.definition_id != detail["to_definition_id"] or instance.event_seq != events[0].seq:
+            raise MigrationRefused(f"instance {instance_id} changed while it was being reverted")
         current = rows.definition(tx, instance.definition_id)
         back = rows.definition(tx, detail["from_definition_id"])
         parsed = specs_for(tx, back)

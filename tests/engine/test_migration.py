@@ -22,6 +22,7 @@ from .helpers import (
     instance,
     open_tasks,
     p9_start_data,
+    report_form,
     timers,
 )
 
@@ -125,4 +126,21 @@ def test_instance_waiting_in_a_removed_element_cannot_move(services: Services) -
     with pytest.raises(migration.MigrationRefused):
         migration.migrate_instance(services.engine, iid, 2, "owner")
     assert instance(services, iid).definition_id == 1
+    assert chain_intact(services, iid)
+
+
+def test_revert_is_refused_once_the_instance_moved_on(services: Services) -> None:
+    deploy_processes(services)
+    iid = waiting_for_report(services)
+    deploy(services, report_form_changed())
+    migration.migrate_instance(services.engine, iid, 2, "owner")
+    [report] = open_tasks(services, iid)
+    services.engine.claim(report.id, INSTITUTION)
+    services.engine.unclaim(report.id, INSTITUTION)  # no state change: still revertible
+    migration.revert(services.engine, iid, "owner")
+    migration.migrate_instance(services.engine, iid, 2, "owner")
+    [report] = open_tasks(services, iid)
+    services.engine.complete_task(report.id, INSTITUTION, report_form("2025-03-20", False))
+    with pytest.raises(migration.MigrationRefused, match="moved on"):
+        migration.revert(services.engine, iid, "owner")
     assert chain_intact(services, iid)
