@@ -32,6 +32,21 @@ def _versions() -> tuple[int, int]:
         abort(400)
 
 
+def _field_labels() -> dict[str, str]:
+    """The names app.engine.migration gives what changed, in the reader's language."""
+    return {"type": gettext("type"), "name": gettext("name"), "lane": gettext("lane"),
+            "event (timer expression, message)": gettext("event (timer expression, message)"),
+            "conditions": gettext("conditions"), "default flow": gettext("default flow"),
+            "operation": gettext("operation"), "parameters": gettext("parameters"),
+            "result variable": gettext("result variable"), "script": gettext("script"),
+            "pre-script": gettext("pre-script"), "post-script": gettext("post-script"),
+            "outgoing flows": gettext("outgoing flows"),
+            "incoming flows": gettext("incoming flows"),
+            "documentation": gettext("documentation"), "form": gettext("form"),
+            "candidate groups": gettext("candidate groups"), "due date": gettext("due date"),
+            "follow-up date": gettext("follow-up date")}
+
+
 @bp.get("/<key>/compare")
 @login_required
 def compare(key: str) -> str:
@@ -44,7 +59,7 @@ def compare(key: str) -> str:
     except migration.MigrationRefused:
         abort(404)
     return render_template("versions/compare.html", key=key, old=old, new=new, changes=changes,
-                           may_manage=may_manage())
+                           may_manage=may_manage(), labels=_field_labels())
 
 
 @bp.get("/<key>/migrate")

@@ -34,7 +34,7 @@ def test_compare_page_lists_the_changed_form(auditor: FlaskClient, web_services:
     deploy(web_services, report_form_changed())
     page = auditor.get(f"/processes/{P9}/compare?from=1&to=2")
     assert page.status_code == 200
-    assert "submit_periodic_report" in page.text and "form" in page.text
+    assert "submit_periodic_report" in page.text and "veidlapa" in page.text
 
 
 def test_migrate_page_dry_run_then_confirm(owner: FlaskClient, web_services: Services) -> None:
