@@ -111,5 +111,7 @@ def npais_simulator(npais_server: object) -> Iterator[object]:
     """The NPAIS simulator, emptied and without faults for each test."""
     import requests
 
-    requests.post(f"{npais_server.url}/_control/reset", timeout=5)  # type: ignore[attr-defined]
+    reset = requests.post(f"{npais_server.url}/_control/reset", json={},  # type: ignore[attr-defined]
+                          timeout=5)
+    assert reset.status_code == 200, reset.text
     yield npais_server
