@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Attachment
 
-
 # What can be attached, recognised by the signature its format starts with.
 ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
     "application/pdf": (b"%PDF-",),

@@ -3,7 +3,6 @@ downloaded only by those who may read the case."""
 from __future__ import annotations
 
 import dataclasses
-
 import hashlib
 import html
 import io
