@@ -18,7 +18,7 @@ from app.services import Services
 from .helpers import P9, deploy_processes, instance, p9_start_data
 
 P9_FILE = PROJECT_ROOT / "processes" / "p09_out_of_family_care.bpmn"
-MIWG = PROJECT_ROOT.parent / "shared" / "conformance" / "bpmn-miwg-reference"
+MIWG = PROJECT_ROOT / "tests" / "conformance" / "bpmn-miwg-reference"
 
 
 def _versions(services: Services, key: str) -> list[int]:
@@ -99,7 +99,6 @@ def test_cli_refuses_a_bad_file_without_a_stack_trace(database_url: str, tmp_pat
     assert "REFUSED bad.bpmn" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.skipif(not MIWG.exists(), reason="the shared conformance folder is not beside the project")
 def test_every_miwg_reference_model_deploys_or_is_refused_clearly(services: Services) -> None:
     outcomes = {}
     for path in sorted(MIWG.glob("*.bpmn")):
