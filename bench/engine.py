@@ -4,6 +4,7 @@
     python bench/engine.py --n 10000 --backends sqlite,postgres
     python bench/engine.py --n 100000 --backends sqlite --p9-n 0
     python bench/engine.py --profile 200 --backends sqlite  # where a persisted step spends its time
+    python bench/engine.py --n 500 --threads 8              # the concurrent figure with 8 threads
 
 For each backend and each N this prints instances started per second and task completions per
 second through ``Engine.start`` / ``Engine.complete_task`` (one database transaction per call, on
@@ -11,6 +12,9 @@ a fresh, migrated database), next to the raw in-memory SpiffWorkflow figure meas
 run on the same spec with the same script engine, and the ratio persisted / raw. The target the
 figures are read against: persisted at least 50 % of raw, and no slowdown while the number of
 stored instances grows (the "growth" table: throughput of successive blocks of operations).
+A second, separately labelled table (``--threads``, PostgreSQL by default) has several client
+threads share one Engine, each call still one transaction: what the database makes of several
+transactions in flight (group commit). The sequential table is the headline.
 
 It prints figures; it asserts nothing. The machine it runs on is usually shared and noisy, so
 every figure comes with per-operation medians and p95, and the raw baseline runs in slices
