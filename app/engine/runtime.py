@@ -437,6 +437,10 @@ class Engine:
         the instance row last (guarded by its version)."""
         derive.apply(tx, writes)
         if ended:
+            # On PostgreSQL the queued writes go as one statement in one snapshot, where two
+            # writes to one row do not both happen: the task or job this step finished must be
+            # written before "close everything still open" looks at it.
+            tx.flush()
             derive.close_all(tx, loaded.instance, kinds=loaded.kinds)
         rows.write_instance(tx, loaded.instance)
         tx.flush()
