@@ -28,11 +28,9 @@ import cProfile
 import io
 import platform
 import pstats
-import shutil
 import signal
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -55,7 +53,7 @@ from sqlalchemy.engine import make_url
 from app.config import Settings
 from app.db import transaction
 from app.db.migrate import upgrade
-from app.db.scratch import scratch_database
+from app.db.scratch import scratch_backend
 from app.engine import state
 from app.engine.deploy import deploy_source
 from app.engine.parsing import ParsedProcess, parse_process
@@ -286,17 +284,7 @@ def slices(total: int, parts: int) -> list[int]:
 @contextmanager
 def fresh_database(backend: str, pg_server: str) -> Iterator[str]:
     """A new, migrated database for one measurement, removed afterwards."""
-    if backend == "sqlite":
-        # A file on disk (not :memory:), so commits cost what they cost in the embedded product.
-        directory = Path(tempfile.mkdtemp(prefix="dicase-bench-"))
-        try:
-            url = f"sqlite:///{directory / 'bench.sqlite'}"
-            upgrade(url)
-            yield url
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
-        return
-    with scratch_database(pg_server, "dicase_bench") as url:
+    with scratch_backend(backend, pg_server, "dicase_bench") as url:
         upgrade(url)
         yield url
 

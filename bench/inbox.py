@@ -32,12 +32,10 @@ import json
 import os
 import platform
 import random
-import shutil
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from array import array
@@ -69,7 +67,7 @@ from app.db import make_engine, make_session_factory
 from app.db.migrate import alembic_config, upgrade
 from app.db.models import Base, Organisation, ProcessDefinition
 from app.db.models.base import UTCDateTime
-from app.db.scratch import scratch_database
+from app.db.scratch import scratch_backend
 from app.domain.calendar import end_of_day
 from app.inbox.service import InboxQuery, inbox_page, tab_counts
 
@@ -961,16 +959,7 @@ def prepare_empty(url: str) -> None:
 @contextmanager
 def empty_database(backend: str, pg_server: str) -> Iterator[str]:
     """A migrated database with the organisations and nothing else, removed afterwards."""
-    if backend == "sqlite":
-        directory = Path(tempfile.mkdtemp(prefix="dicase-bench-inbox-"))
-        try:
-            url = f"sqlite:///{directory / 'empty.sqlite'}"
-            prepare_empty(url)
-            yield url
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
-        return
-    with scratch_database(pg_server, "dicase_bench_inbox_empty") as url:
+    with scratch_backend(backend, pg_server, "dicase_bench_inbox_empty") as url:
         prepare_empty(url)
         yield url
 

@@ -1,9 +1,12 @@
-"""Throw-away PostgreSQL databases for the test suite and the benchmarks."""
+"""Throw-away databases for the test suite and the benchmarks."""
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -22,3 +25,19 @@ def scratch_database(server_url: str, prefix: str = "dicase_scratch") -> Iterato
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def scratch_backend(backend: str, server_url: str, prefix: str = "dicase_scratch") -> Iterator[str]:
+    """An empty database on ``backend`` (``sqlite``: a file in a temporary folder, not
+    ``:memory:``, so commits cost what they cost in the product; ``postgres``: on ``server_url``),
+    removed afterwards."""
+    if backend != "sqlite":
+        with scratch_database(server_url, prefix) as url:
+            yield url
+        return
+    directory = Path(tempfile.mkdtemp(prefix=prefix.replace("_", "-") + "-"))
+    try:
+        yield f"sqlite:///{directory / 'scratch.sqlite'}"
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
