@@ -25,32 +25,12 @@ from app.db.models import AccessLogEntry, HumanTask
 from app.demo import valid_personal_code
 from app.engine.deploy import deploy_source
 from app.services import Services
+from tests.engine.helpers import one_task_process
 from tests.web.conftest import PASSWORD, login, post
 
 GROUP = "matrix"
 PROCESSES = {"assessment": "p01_matrix_assessment", "child": "p09_matrix_child",
              "adoption": "p11_matrix_adoption"}
-
-
-def _bpmn(key: str) -> str:
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
-                  id="{key}_definitions" targetNamespace="urn:lv:dicase:tests">
-  <bpmn:process id="{key}" name="{key}" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="work" name="Matrix work {key}">
-      <bpmn:extensionElements><spiffworkflow:properties>
-        <spiffworkflow:property name="candidateGroups" value="{GROUP}" />
-      </spiffworkflow:properties></bpmn:extensionElements>
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-    </bpmn:userTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
-    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
 
 
 @dataclass(frozen=True)
@@ -95,7 +75,8 @@ class World:
 def world(web_services: Services) -> World:
     with transaction(web_services.sessions) as session:
         for key in PROCESSES.values():
-            deploy_source(session, f"{key}.bpmn", _bpmn(key), "test")
+            deploy_source(session, f"{key}.bpmn",
+                          one_task_process(key, groups=GROUP, task_name=f"Matrix work {key}"), "test")
     persons, tasks, codes = {}, {}, {}
     for number, record in enumerate(RECORDS, start=100):
         place_name, kind = record.split("_")

@@ -71,3 +71,29 @@ def report_form(report_date: str, care_ended: bool) -> dict[str, Any]:
     return {"report_date": report_date, "contact_with_parents": text, "contact_with_siblings": text,
             "contact_with_others": text, "cooperation": text, "physical_development": text,
             "psychosocial_development": text, "care_ended": care_ended}
+
+
+def one_task_process(key: str, *, groups: str, properties: dict[str, str] | None = None,
+                     task_name: str = "Work") -> str:
+    """BPMN of a process with one user task offered to ``groups`` between start and end;
+    ``properties`` become further spiffworkflow properties of the task (dueDate, …)."""
+    extra = "".join(f'\n        <spiffworkflow:property name="{name}" value="{value}" />'
+                    for name, value in (properties or {}).items())
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+                  id="{key}_definitions" targetNamespace="urn:lv:dicase:tests">
+  <bpmn:process id="{key}" name="{key}" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="work" name="{task_name}">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="candidateGroups" value="{groups}" />{extra}
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
+    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""

@@ -10,26 +10,10 @@ from app.db.models import HumanTask, ProcessInstance
 from app.engine.deploy import deploy_source
 from app.engine.runtime import Actor
 from app.services import Services
+from tests.engine.helpers import one_task_process
 
 KEY = "p03_last_step"
-SOURCE = f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
-                  id="last_step_definitions" targetNamespace="urn:lv:dicase:tests">
-  <bpmn:process id="{KEY}" name="Last step" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="only" name="Only task">
-      <bpmn:extensionElements><spiffworkflow:properties>
-        <spiffworkflow:property name="candidateGroups" value="social_service" />
-      </spiffworkflow:properties></bpmn:extensionElements>
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-    </bpmn:userTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="only" />
-    <bpmn:sequenceFlow id="f2" sourceRef="only" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
+SOURCE = one_task_process(KEY, groups="social_service")
 
 
 def test_completing_the_last_task_marks_it_completed_not_cancelled(services: Services) -> None:

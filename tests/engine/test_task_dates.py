@@ -15,31 +15,14 @@ from app.engine.deploy import deploy_source
 from app.engine.errors import DeploymentError
 from app.engine.runtime import Actor
 from app.services import Services
+from tests.engine.helpers import one_task_process
 
 KEY = "p03_dated_task"
 
 
 def _bpmn(due: str, follow_up: str) -> str:
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
-                  id="dated_definitions" targetNamespace="urn:lv:dicase:tests">
-  <bpmn:process id="{KEY}" name="Dated" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="review" name="Review">
-      <bpmn:extensionElements><spiffworkflow:properties>
-        <spiffworkflow:property name="candidateGroups" value="social_service" />
-        <spiffworkflow:property name="dueDate" value="{due}" />
-        <spiffworkflow:property name="followUpDate" value="{follow_up}" />
-      </spiffworkflow:properties></bpmn:extensionElements>
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-    </bpmn:userTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review" />
-    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
+    return one_task_process(KEY, groups="social_service", task_name="Review",
+                            properties={"dueDate": due, "followUpDate": follow_up})
 
 
 def test_due_and_follow_up_dates_are_evaluated_from_the_task_properties(
@@ -63,4 +46,4 @@ def test_a_follow_up_expression_that_does_not_compile_is_refused_at_deployment(
         services: Services) -> None:
     with transaction(services.sessions) as session, pytest.raises(DeploymentError) as refused:
         deploy_source(session, "dated.bpmn", _bpmn("decision_date", "decision_date +"), "test")
-    assert "review" in str(refused.value)
+    assert "work" in str(refused.value)
