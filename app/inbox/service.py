@@ -23,6 +23,7 @@ from app.access.scope import (
     group_offer,
     offered_to,
     record_filter,
+    unassigned,
 )
 from app.cases import personal_codes
 from app.db.models import HumanTask, Person, ProcessDefinition, SavedFilter, User
@@ -117,7 +118,7 @@ def tab_filter(viewer: Viewer, tab: str) -> ColumnElement[bool]:
     if tab == MINE:
         return and_(HumanTask.status == "open", HumanTask.assignee == viewer.username, in_scope)
     if tab == GROUP:
-        return and_(actionable_filter(viewer), HumanTask.assignee.is_(None))
+        return and_(actionable_filter(viewer), unassigned())
     if tab == TEAM:
         # A supervisor sees every open task of the records their organisation works on.
         if not viewer.is_supervisor:
@@ -265,7 +266,7 @@ def _choices(session: Session, viewer: Viewer, process_key: str, locale: str) ->
         mine_or_offered = or_(HumanTask.assignee == viewer.username, offered)
     elif viewer.works_on_cases:
         mine_or_offered = or_(HumanTask.assignee == viewer.username,
-                              and_(HumanTask.assignee.is_(None), offered))
+                              and_(unassigned(), offered))
     else:
         mine_or_offered = HumanTask.assignee == viewer.username
     seen = session.execute(
