@@ -47,13 +47,12 @@ if str(ROOT) not in sys.path:
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from app.config import Settings
 from app.db import transaction
 from app.db.migrate import upgrade
-from app.db.scratch import scratch_backend
+from app.db.scratch import reachable_server_version, scratch_backend
 from app.engine import state
 from app.engine.deploy import deploy_source
 from app.engine.parsing import ParsedProcess, parse_process
@@ -287,21 +286,6 @@ def fresh_database(backend: str, pg_server: str) -> Iterator[str]:
     with scratch_backend(backend, pg_server, "dicase_bench") as url:
         upgrade(url)
         yield url
-
-
-def postgres_reachable(pg_server: str) -> str | None:
-    """The server's version, or None (with the reason printed) if it cannot be reached."""
-    try:
-        admin = create_engine(make_url(pg_server).set(database="postgres"),
-                              connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            found = conn.execute(text("SHOW server_version")).scalar()
-        admin.dispose()
-        return str(found)
-    except Exception as err:  # noqa: BLE001 - whatever the reason, skip PostgreSQL, not the run
-        print(f"NOTE: PostgreSQL at {pg_server} is not reachable; skipping it "
-              f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})")
-        return None
 
 
 def open_services(url: str) -> Services:
@@ -866,7 +850,7 @@ def main(argv: list[str] | None = None) -> None:
     unknown = set(backends) - {"sqlite", "postgres"}
     if unknown:
         parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
-    pg_version = postgres_reachable(args.pg_server) if "postgres" in backends else None
+    pg_version = reachable_server_version(args.pg_server) if "postgres" in backends else None
     if "postgres" in backends and pg_version is None:
         backends.remove("postgres")
     print_environment(pg_version)

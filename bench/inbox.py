@@ -67,7 +67,7 @@ from app.db import make_engine, make_session_factory
 from app.db.migrate import alembic_config, upgrade
 from app.db.models import Base, Organisation, ProcessDefinition
 from app.db.models.base import UTCDateTime
-from app.db.scratch import scratch_backend
+from app.db.scratch import reachable_server_version, scratch_backend
 from app.domain.calendar import end_of_day
 from app.inbox.service import InboxQuery, inbox_page, tab_counts
 
@@ -844,20 +844,6 @@ def load_average() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-def postgres_version(server: str) -> str | None:
-    try:
-        admin = create_engine(make_url(server).set(database="postgres"),
-                              connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            found = conn.execute(text("SHOW server_version")).scalar()
-        admin.dispose()
-        return str(found)
-    except Exception as err:  # noqa: BLE001 - whatever the reason, skip PostgreSQL, not the run
-        print(f"NOTE: PostgreSQL at {server} is not reachable; skipping it "
-              f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})")
-        return None
-
-
 def describe_data(sessions: sessionmaker[Session], viewer: Viewer) -> list[str]:
     with sessions() as session:
         def count(sql: str) -> int:
@@ -1081,7 +1067,7 @@ def main(argv: list[str] | None = None) -> None:
     unknown = set(backends) - {"sqlite", "postgres"}
     if unknown:
         parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
-    pg_version = postgres_version(args.pg_server) if "postgres" in backends else None
+    pg_version = reachable_server_version(args.pg_server) if "postgres" in backends else None
     if "postgres" in backends and pg_version is None:
         backends.remove("postgres")
     warmup = args.warmup or max(5, args.repeat // 10)

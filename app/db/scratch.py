@@ -41,3 +41,20 @@ def scratch_backend(backend: str, server_url: str, prefix: str = "dicase_scratch
         yield f"sqlite:///{directory / 'scratch.sqlite'}"
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def reachable_server_version(server_url: str) -> str | None:
+    """The PostgreSQL server's version, or None (with the reason printed) when it cannot be
+    reached, so a benchmark skips PostgreSQL rather than fail the whole run."""
+    try:
+        admin = create_engine(make_url(server_url).set(database="postgres"),
+                              connect_args={"connect_timeout": 3})
+        with admin.connect() as conn:
+            found = conn.execute(text("SHOW server_version")).scalar()
+        admin.dispose()
+        return str(found)
+    except Exception as err:  # noqa: BLE001 - whatever the reason, skip PostgreSQL, not the run
+        first_line = str(err).splitlines()[0] if str(err) else ""
+        print(f"NOTE: PostgreSQL at {server_url} is not reachable; skipping it "
+              f"({type(err).__name__}: {first_line})")
+        return None

@@ -18,6 +18,7 @@ from app.api import keys
 from app.db import transaction
 from app.db.models import AccessLogEntry, Event, HumanTask
 from app.services import Services
+from tests.auth.conftest import keycloak, keycloak_server  # noqa: F401 - fixtures shared with the bearer tests
 from tests.web.conftest import (
     P9,
     P9_START,

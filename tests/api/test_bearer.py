@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from adapters.simulators import RunningSimulator, start_simulator
 from app import create_app
 from app.auth.service import create_user
 from app.config import PROJECT_ROOT, Settings
@@ -19,22 +18,6 @@ from app.engine.deploy import deploy_directory
 from app.services import Services, build_services
 from tests.api.conftest import P9, P9_START, Api, error_of, open_tasks, start_for_child, task_of
 from tests.auth.fake_keycloak import FakeKeycloak, new_signing_key
-
-
-@pytest.fixture(scope="module")
-def keycloak_server() -> Iterator[tuple[FakeKeycloak, RunningSimulator]]:
-    fake = FakeKeycloak()
-    running = start_simulator(fake)
-    fake.url = running.url
-    yield fake, running
-    running.stop()
-
-
-@pytest.fixture
-def keycloak(keycloak_server: tuple[FakeKeycloak, RunningSimulator]) -> FakeKeycloak:
-    fake = keycloak_server[0]
-    fake.reset()
-    return fake
 
 
 @pytest.fixture
