@@ -22,6 +22,10 @@ class CallContext:
     idempotency_key: str
     settings: Mapping[str, Any] = field(default_factory=dict)
     timeout: float = 10.0
+    # For the product's internal operations (storing a document, ...), which write to the
+    # database in their own transaction: the instance the job belongs to, and the app's services.
+    instance_id: int | None = None
+    services: Any = None
 
 
 class AdapterError(Exception):
@@ -64,3 +68,6 @@ def names() -> list[str]:
 def _load_builtin_adapters() -> None:
     # Importing an adapter package registers its operations.
     import adapters.npais.operations  # noqa: F401
+    from app.areas import load_operations
+
+    load_operations()

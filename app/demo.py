@@ -35,13 +35,23 @@ DEMO_USERS = (
     DemoUser("iestade", "Inese Kalniņa (VSAC «Rīga»)", "demo-iestade", ("caseworker",),
              ("institution",), "VSAC-RIGA"),
     DemoUser("vaditajs", "Kristaps Zariņš (VSAC «Rīga», vadītājs)", "demo-vaditajs",
-             ("caseworker", "supervisor"), ("institution",), "VSAC-RIGA"),
+             ("caseworker", "supervisor"), ("institution", "institution_supervisor"), "VSAC-RIGA"),
+    DemoUser("mentors", "Agnese Siliņa (VSAC «Rīga», mentore)", "demo-mentors", ("caseworker",),
+             ("institution", "vsac_mentor"), "VSAC-RIGA"),
     DemoUser("soc", "Dace Liepiņa (Rīgas sociālais dienests)", "demo-soc", ("caseworker",),
              ("social_service",), "RIGA"),
+    DemoUser("socvad", "Guntis Vanags (Rīgas sociālais dienests, vadītājs)", "demo-socvad",
+             ("caseworker", "supervisor"), ("social_service", "social_service_supervisor"),
+             "RIGA"),
+    DemoUser("jelgava", "Sandra Lāce (Jelgavas sociālais dienests)", "demo-jelgava",
+             ("caseworker",), ("social_service",), "JELGAVA"),
     DemoUser("baritiesa", "Jānis Ozols (Rīgas bāriņtiesa)", "demo-baritiesa", ("caseworker",),
              ("orphan_court",), "RIGA-BT"),
     DemoUser("regions", "Ilze Krūmiņa (Rīgas plānošanas reģions)", "demo-regions",
              ("interviewer",), ("planning_region_expert",), "PR-RIGA"),
+    DemoUser("regvad", "Edgars Kļaviņš (Rīgas plānošanas reģions, vadītājs)", "demo-regvad",
+             ("interviewer", "supervisor"),
+             ("planning_region_expert", "planning_region_supervisor"), "PR-RIGA"),
     DemoUser("ministrija", "Laura Bērziņa (Labklājības ministrija)", "demo-ministrija",
              ("caseworker", "supervisor"), ("ministry",), "LM"),
     DemoUser("adopcija", "Marta Eglīte (Adopcijas reģistrs)", "demo-adopcija", ("caseworker",),
@@ -77,6 +87,10 @@ def load_demo_data(services: Services, today: date | None = None) -> list[DemoUs
             ProcessInstance.process_key == P9_KEY).limit(1)) is not None
     if not have_cases:
         _start_demo_cases(services, today)
+    from app.areas import area_modules
+
+    for area_demo in area_modules("demo"):
+        area_demo.load_demo(services, today)
     return list(DEMO_USERS)
 
 

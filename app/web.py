@@ -83,6 +83,7 @@ def register_web(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
 
     from app.api.views import bp as api_bp
+    from app.areas import area_modules
     from app.auth.views import bp as auth_bp
     from app.cases.views import bp as cases_bp
     from app.forms.views import bp as forms_bp
@@ -101,6 +102,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(history_bp)
     app.register_blueprint(operations_bp)
     app.register_blueprint(versions_bp)
+    for views in area_modules("views"):
+        app.register_blueprint(views.bp)
     app.add_url_rule("/healthz", "healthz", healthz)
 
 

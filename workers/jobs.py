@@ -60,7 +60,8 @@ def claim_jobs(services: Services, worker: str, limit: int = 10) -> list[Claimed
 def run_job(services: Services, job: ClaimedJob, worker: str) -> str:
     """Run one claimed job; returns what became of it (done, retry, incident, stale)."""
     call = CallContext(job.idempotency_key, services.settings.adapter_settings(),
-                       services.settings.adapter_timeout)
+                       services.settings.adapter_timeout, instance_id=job.instance_id,
+                       services=services)
     try:
         result = lookup(job.operation)(job.parameters, call)
     except AdapterError as err:

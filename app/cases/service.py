@@ -28,6 +28,7 @@ from app.db.models import (
 from app.engine.runtime import Actor, Engine
 
 from . import personal_codes
+from .panels import LoadedPanel, load_panels
 
 
 class CaseError(ValueError):
@@ -131,6 +132,8 @@ class CaseFile:
     # Whether the viewer works on the record (and so sees the full personal code); auditors
     # and process owners read it with the code masked.
     may_change: bool = False
+    # What the process areas add (app.cases.panels), in order.
+    panels: list[LoadedPanel] = field(default_factory=list)
 
 
 def case_file(session: Session, viewer: Viewer, person_id: int,
@@ -168,6 +171,7 @@ def case_file(session: Session, viewer: Viewer, person_id: int,
             file.timeline.append(TimelineEntry(event.occurred_at, event.kind, event.actor,
                                                event.element_id, by_id[event.instance_id or 0],
                                                event.instance_id or 0))
+    file.panels = load_panels(session, viewer, person, instances)
     return file
 
 

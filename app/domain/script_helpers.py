@@ -4,6 +4,8 @@ Values in task data are JSON (dates as ISO strings), so helpers take and return 
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -39,3 +41,23 @@ SCRIPT_HELPERS: dict[str, Callable[..., Any]] = {
     "today": _today,
     "now": _now,
 }
+
+# The rule modules of the process areas; each may offer helpers in its own ``SCRIPT_HELPERS``.
+RULE_MODULES = ("needs_assessment", "child_assessment", "community_services", "child_services",
+                "group_homes", "community_preparation")
+
+
+def _collect_area_helpers() -> None:
+    for name in RULE_MODULES:
+        qualified = f"{__package__}.{name}"
+        if importlib.util.find_spec(qualified) is None:
+            continue
+        offered: dict[str, Callable[..., Any]] = getattr(
+            importlib.import_module(qualified), "SCRIPT_HELPERS", {})
+        clash = sorted(set(offered) & set(SCRIPT_HELPERS))
+        if clash:
+            raise RuntimeError(f"script helper names defined twice: {', '.join(clash)}")
+        SCRIPT_HELPERS.update(offered)
+
+
+_collect_area_helpers()

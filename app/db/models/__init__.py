@@ -3,6 +3,7 @@ from .api_keys import ApiKey
 from .attachments import Attachment
 from .base import Base, utcnow
 from .definitions import ProcessDefinition
+from .documents import CaseDocument
 from .events import Event
 from .form_drafts import FormDraft, KeptForm
 from .instances import (
@@ -26,6 +27,7 @@ __all__ = [
     "ApiKey",
     "Attachment",
     "Base",
+    "CaseDocument",
     "Event",
     "FormDraft",
     "HumanTask",

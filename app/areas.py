@@ -1,0 +1,46 @@
+"""The product's process areas, and the one place that lists them.
+
+Each area is a package under ``app/`` that may provide, by convention:
+
+- ``<area>.operations``: service-task operations it registers with ``adapters.registry.operation``
+  (internal ones, such as storing a document, run in the job runner like any adapter call);
+- ``<area>.views``: a Flask blueprint named ``bp``;
+- ``<area>.panels``: ``PANELS``, sections the area adds to a person's case file;
+- ``<area>.demo``: ``load_demo(services, today)``, the area's demo persons and cases (idempotent).
+
+An area leaves out what it does not need. Adding an area is one line in ``AREAS``.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Iterator
+from types import ModuleType
+
+AREAS = (
+    "app.documents",
+    "app.notifications",
+    "app.assessment",
+    "app.child_assessment",
+    "app.community_services",
+    "app.group_homes",
+    "app.community_preparation",
+    "app.region_data",
+)
+
+
+def area_modules(part: str) -> Iterator[ModuleType]:
+    """The ``<area>.<part>`` modules that exist, imported, in the order of ``AREAS``."""
+    for area in AREAS:
+        name = f"{area}.{part}"
+        try:
+            found = importlib.util.find_spec(name)
+        except ModuleNotFoundError:  # the area package itself is not there
+            continue
+        if found is not None:
+            yield importlib.import_module(name)
+
+
+def load_operations() -> None:
+    for _module in area_modules("operations"):
+        pass  # importing registers them
