@@ -1,27 +1,52 @@
 """Running the simulators of the external state systems, and injecting faults into them.
 
-The real systems (NPAIS, ...) sit behind the state integration bus and cannot be reached from
-development machines, CI or demos. Each has a simulator that serves the same contract; this
-module runs them as threaded WSGI servers in daemon threads, on 127.0.0.1 by default.
+The real systems (NPAIS, PMLP, VDEĀVK, SOPA) sit behind the state integration bus and cannot be
+reached from development machines, CI or demos. Each has a simulator that serves the same
+contract; this module holds what they share (:class:`SoapSimulator`: WSDL serving, XSD
+validation, fault injection, the idempotency ledger, the control API) and runs them as threaded
+WSGI servers in daemon threads, on 127.0.0.1 by default.
 
 Simulators have unauthenticated control endpoints, so they must only listen on loopback (or
 inside an isolated container network).
+
+Control API every simulator has (JSON; POSTs need ``Content-Type: application/json``):
+
+* ``POST /_control/faults`` ``{"mode": "timeout"|"fault"|"malformed"|"slow"|null,
+  "count": N=1, "delay": seconds}``: the next N SOAP requests get the fault.
+  ``timeout`` (default delay 30 s) and ``slow`` (2 s) hold the request, then handle it
+  normally: the request takes effect although a client with a shorter timeout has given up.
+  ``fault`` answers a soap:Server fault and ``malformed`` broken XML; neither applies anything.
+* ``GET /_control/faults``: the current plan.
+* ``GET /_control/applied``: ``{"applied": {key: times}, "received": {key: times}}``.
+* ``GET /_control/received[?operation=Name]``: the applied requests with their content.
+* ``POST /_control/reset``: forget everything (fixture data back to the files), clear faults,
+  release held requests.
+
+Each simulator may add its own actions (e.g. replacing a person's fixture record).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import ssl
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self, cast, get_args
 
+from lxml import etree
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from adapters import soap
+from adapters.simulator_ledger import Applied, IdempotencyConflict, Ledger
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +132,215 @@ class FaultPlan:
             self._mode, self._remaining, self._delay = None, 0, 0.0
             released, self._released = self._released, threading.Event()
         released.set()
+
+
+MAX_REQUEST_BYTES = 1024 * 1024
+_XML = "text/xml; charset=utf-8"
+
+
+class SimulatorFault(Exception):
+    """Answer the SOAP request with a fault: ``kind`` Client (the request is wrong) or Server."""
+
+    def __init__(self, kind: soap.FaultCode, code: str, message: str) -> None:
+        super().__init__(message)
+        self.kind, self.code, self.message = kind, code, message
+
+
+SoapHandler = Callable[[etree._Element], etree._Element]
+
+
+class SoapSimulator:
+    """A WSGI application serving one system's SOAP contract, for tests, development and demos.
+
+    It answers SOAP requests on any path except ``/_control/``; the WSDL is at ``<path>?wsdl``
+    with the service address rewritten to that path, and the schema at ``<path>?xsd=<file>``.
+    Every request body is validated against the XSD before a handler sees it. Subclasses map
+    request element QNames to handlers in ``self.operations`` and may extend :meth:`control`
+    and :meth:`reset`. ``ledger`` and ``faults`` are also reachable directly in-process.
+    """
+
+    def __init__(
+        self,
+        *,
+        system: str,
+        namespace: str,
+        wsdl_path: Path,
+        xsd_path: Path,
+        fault_element: str,
+        ledger: Ledger | None = None,
+    ) -> None:
+        self.system = system
+        self.namespace = namespace
+        self.ledger = ledger or Ledger()
+        self.faults = FaultPlan()
+        self.operations: dict[str, SoapHandler] = {}
+        self._fault_element = fault_element
+        self._xsd_name = xsd_path.name
+        self._wsdl = wsdl_path.read_bytes()
+        self._xsd = xsd_path.read_bytes()
+        self._schema = etree.XMLSchema(soap.parse_xml(self._xsd))
+        # An XMLSchema keeps its error log on the instance; validations must not interleave.
+        self._schema_lock = threading.Lock()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self._dispatch(request)
+        return response(environ, start_response)
+
+    # Helpers for subclasses
+
+    def qname(self, local: str) -> str:
+        return f"{{{self.namespace}}}{local}"
+
+    def element(self, local: str, parent: etree._Element | None = None, text: str | None = None
+                ) -> etree._Element:
+        """A new element in the contract's namespace, appended to ``parent`` if given."""
+        if parent is None:
+            node = etree.Element(self.qname(local), nsmap={"tns": self.namespace})
+        else:
+            node = etree.SubElement(parent, self.qname(local))
+        if text is not None:
+            node.text = text
+        return node
+
+    def apply(
+        self, payload: etree._Element, operation: str, fields: Mapping[str, Any], id_prefix: str
+    ) -> tuple[Applied, bool]:
+        """Record the request under its IdempotencyKey once; (record, whether a duplicate)."""
+        key = payload.findtext(self.qname("IdempotencyKey")) or ""
+        try:
+            record, duplicate = self.ledger.apply(key, operation, fields, id_prefix)
+        except IdempotencyConflict as exc:
+            raise SimulatorFault("Client", "IDEMPOTENCY_CONFLICT", str(exc)) from None
+        log.info("%s simulator %s key=%s duplicate=%s", self.system, operation, key, duplicate)
+        return record, duplicate
+
+    def control(self, request: Request, action: str) -> Response | None:
+        """A subclass's own control actions; None when ``action`` is not one of them."""
+        return None
+
+    def reset(self) -> None:
+        self.ledger.reset()
+        self.faults.reset()
+
+    # Dispatch
+
+    def _dispatch(self, request: Request) -> Response:
+        if request.path.startswith("/_control/"):
+            return self._control(request)
+        if request.method in ("GET", "HEAD"):
+            if "wsdl" in {k.lower() for k in request.args}:
+                return self._serve_wsdl(request)
+            if request.args.get("xsd") == self._xsd_name:
+                return Response(self._xsd, content_type=_XML)
+            return Response("Ask for ?wsdl, or POST a SOAP request\n", status=404)
+        if request.method == "POST":
+            return self._soap(request)
+        return Response(status=405, headers={"Allow": "GET, HEAD, POST"})
+
+    def _serve_wsdl(self, request: Request) -> Response:
+        address = request.base_url
+        wsdl = soap.rewrite_wsdl(
+            self._wsdl, address, {self._xsd_name: f"{address}?xsd={self._xsd_name}"}
+        )
+        return Response(wsdl, content_type=_XML)
+
+    def _soap(self, request: Request) -> Response:
+        injected = self.faults.take()
+        if injected is not None:
+            if injected.mode == "fault":
+                return self._fault_response(
+                    "Server",
+                    "INTERNAL_ERROR",
+                    f"{self.system} is temporarily unavailable (injected)",
+                )
+            if injected.mode == "malformed":
+                broken = f'<?xml version="1.0"?><soap:Envelope xmlns:soap="{soap.SOAP_ENV_NS}"'
+                return Response(broken + "><soap:Body><Answ", content_type=_XML)
+            if not self.faults.sleep(injected.delay):
+                return self._fault_response(
+                    "Server", "INTERNAL_ERROR", "The simulator was reset while holding the request"
+                )
+        try:
+            payload = soap.body_payload(soap.parse_xml(_read_body(request)))
+            handler = self.operations.get(payload.tag)
+            if handler is None:
+                raise SimulatorFault(
+                    "Client", "UNKNOWN_OPERATION", "The service has no such operation"
+                )
+            self._validate(payload)
+            answer = handler(payload)
+            return Response(soap.envelope(answer), content_type=_XML)
+        except SimulatorFault as fault:
+            return self._fault_response(fault.kind, fault.code, fault.message)
+        except soap.SoapRequestError as exc:
+            return self._fault_response("Client", "INVALID_REQUEST", str(exc))
+        except Exception:
+            log.exception("%s simulator failed on a request", self.system)
+            return self._fault_response(
+                "Server", "INTERNAL_ERROR", "Internal error in the simulator"
+            )
+
+    def _validate(self, payload: etree._Element) -> None:
+        document = soap.detached(payload)
+        with self._schema_lock:
+            if self._schema.validate(document):
+                return
+            error = self._schema.error_log.last_error
+        detail = soap.schema_error_text(error, self.namespace) if error else "invalid content"
+        raise SimulatorFault(
+            "Client", "INVALID_REQUEST", f"Request violates {self._xsd_name}: {detail}"
+        )
+
+    def _fault_response(self, kind: soap.FaultCode, code: str, message: str) -> Response:
+        detail = self.element(self._fault_element)
+        self.element("Code", detail, code)
+        # SOAP 1.1 over HTTP: faults travel with status 500, whoever is at fault.
+        return Response(soap.fault_envelope(kind, message, detail), status=500, content_type=_XML)
+
+    def _control(self, request: Request) -> Response:
+        action = request.path.removeprefix("/_control/").strip("/")
+        if request.method == "POST" and not request.is_json:
+            # Forces a CORS preflight, so a web page cannot poke the simulator from a browser.
+            return json_response({"error": "Send Content-Type: application/json"}, 415)
+        if action == "faults" and request.method == "GET":
+            return json_response(self.faults.describe())
+        if action == "faults" and request.method == "POST":
+            try:
+                return json_response(self.faults.configure(request.get_json(silent=True)))
+            except (ValueError, TypeError) as exc:
+                return json_response({"error": str(exc)}, 400)
+        if action == "applied" and request.method == "GET":
+            return json_response(self.ledger.counts())
+        if action == "received" and request.method == "GET":
+            records = self.ledger.records()
+            wanted = request.args.get("operation")
+            if wanted:
+                records = [r for r in records if r["operation"] == wanted]
+            return json_response(records)
+        if action == "reset" and request.method == "POST":
+            self.reset()
+            return json_response({"reset": True})
+        own = self.control(request, action)
+        if own is not None:
+            return own
+        return json_response({"error": f"No control action {request.method} {action!r}"}, 404)
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    return Response(
+        json.dumps(data, ensure_ascii=False), status=status, content_type="application/json"
+    )
+
+
+def _read_body(request: Request) -> bytes:
+    request.max_content_length = MAX_REQUEST_BYTES
+    try:
+        return request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        raise SimulatorFault(
+            "Client", "INVALID_REQUEST", f"Request larger than {MAX_REQUEST_BYTES} bytes"
+        ) from None
 
 
 class _QuietRequestHandler(WSGIRequestHandler):

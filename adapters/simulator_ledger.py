@@ -1,4 +1,8 @@
-"""The NPAIS simulator's memory: which idempotency keys were applied, and what they carried."""
+"""A simulator's memory: which idempotency keys were applied, and what they carried.
+
+Shared by the simulators of every external system. A lookup (PMLP, VDEĀVK) is "applied" as one
+entry in the register's query log, so a retried lookup is logged once, like a retried notice.
+"""
 
 from __future__ import annotations
 
