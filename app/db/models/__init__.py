@@ -20,6 +20,7 @@ from .organisations import Organisation
 from .persons import Person
 from .process_drafts import ProcessDraft
 from .saved_filters import SavedFilter
+from .support_plans import SupportPlanVersion
 from .users import User
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "ProcessInstance",
     "RecordScope",
     "SavedFilter",
+    "SupportPlanVersion",
     "Timer",
     "User",
     "utcnow",
