@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .calendar import add_months, end_of_day, parse_date
@@ -26,6 +26,10 @@ def _add_months(day: str, months: int) -> str:
     return add_months(parse_date(day), months).isoformat()
 
 
+def _add_days(day: str, days: int) -> str:
+    return (parse_date(day) + timedelta(days=int(days))).isoformat()
+
+
 def _today() -> str:
     return date.today().isoformat()
 
@@ -38,6 +42,7 @@ SCRIPT_HELPERS: dict[str, Callable[..., Any]] = {
     "next_report_due": _next_report_due,
     "deadline_passes_at": _deadline_passes_at,
     "add_months": _add_months,
+    "add_days": _add_days,
     "today": _today,
     "now": _now,
 }
