@@ -185,17 +185,19 @@ def visible_tasks(viewer: Viewer) -> Select[HumanTask]:
     return select(HumanTask).where(record_filter(viewer, HumanTask))
 
 
-def group_offer(groups: Iterable[str]) -> ColumnElement[bool]:
+def group_offer(groups: Iterable[str], column: Any = None) -> ColumnElement[bool]:
     """SQL condition: the task is offered to one of ``groups``, or to no group in particular
     (then anyone who works on the record may take it).
 
-    ``candidate_groups`` is a space-separated list, so each group is matched as a whole word
-    inside ``' ' || candidate_groups || ' '`` (LIKE with escaping works on SQLite and PostgreSQL).
+    ``candidate_groups`` (or another ``column`` of the same form) is a space-separated list, so
+    each group is matched as a whole word inside ``' ' || column || ' '`` (LIKE with escaping
+    works on SQLite and PostgreSQL).
     """
-    padded = literal(" ") + HumanTask.candidate_groups + literal(" ")
+    column = HumanTask.candidate_groups if column is None else column
+    padded = literal(" ") + column + literal(" ")
     offered = [padded.contains(f" {group} ", autoescape=True)
                for group in sorted(set(groups)) if group and not any(c.isspace() for c in group)]
-    return or_(HumanTask.candidate_groups == "", *offered)
+    return or_(column == "", *offered)
 
 
 def offered_to(candidate_groups: str, groups: Iterable[str]) -> bool:

@@ -16,10 +16,12 @@ from .instances import (
     Timer,
 )
 from .login_attempts import LoginAttempt
+from .notifications import Notification
 from .organisations import Organisation
 from .persons import Person
 from .process_drafts import ProcessDraft
 from .saved_filters import SavedFilter
+from .service_records import ServiceRecord, ServiceRecordBatch
 from .support_plans import SupportPlanVersion
 from .users import User
 
@@ -37,6 +39,7 @@ __all__ = [
     "KeptForm",
     "LoginAttempt",
     "MessageSubscription",
+    "Notification",
     "Organisation",
     "Person",
     "ProcessDefinition",
@@ -44,6 +47,8 @@ __all__ = [
     "ProcessInstance",
     "RecordScope",
     "SavedFilter",
+    "ServiceRecord",
+    "ServiceRecordBatch",
     "SupportPlanVersion",
     "Timer",
     "User",
