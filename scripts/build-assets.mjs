@@ -19,6 +19,7 @@ const files = [
   ["bpmn-js/dist/assets/bpmn-font/css/bpmn.css", "bpmn-js/bpmn-font/css/bpmn.css"],
   ["bpmn-js/dist/assets/bpmn-font/font", "bpmn-js/bpmn-font/font"],
   ["htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"],
+  ["chart.js/dist/chart.umd.js", "chartjs/chart.umd.js"],
 ];
 
 for (const [from, to] of files) {
