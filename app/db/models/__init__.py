@@ -6,6 +6,7 @@ from .definitions import ProcessDefinition
 from .documents import CaseDocument
 from .events import Event
 from .form_drafts import FormDraft, KeptForm
+from .group_homes import GroupHomeStay
 from .instances import (
     HumanTask,
     Incident,
@@ -19,6 +20,7 @@ from .login_attempts import LoginAttempt
 from .notifications import Notification
 from .organisations import Organisation
 from .persons import Person
+from .preparation import DailyActivityEntry, SelfCareAssessment
 from .process_drafts import ProcessDraft
 from .saved_filters import SavedFilter
 from .service_records import ServiceRecord, ServiceRecordBatch
@@ -31,8 +33,10 @@ __all__ = [
     "Attachment",
     "Base",
     "CaseDocument",
+    "DailyActivityEntry",
     "Event",
     "FormDraft",
+    "GroupHomeStay",
     "HumanTask",
     "Incident",
     "Job",
@@ -47,6 +51,7 @@ __all__ = [
     "ProcessInstance",
     "RecordScope",
     "SavedFilter",
+    "SelfCareAssessment",
     "ServiceRecord",
     "ServiceRecordBatch",
     "SupportPlanVersion",
