@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup assets clean
+.PHONY: run test lint setup assets diagrams clean
 
 run: setup
 	$(BIN)/dicase db upgrade
@@ -20,6 +20,10 @@ lint: setup
 	$(BIN)/mypy app workers adapters
 
 setup: $(STAMP) assets
+
+# The process diagrams in docs/processes/, drawn by the same bpmn-js the modeler uses.
+diagrams: setup
+	$(BIN)/python scripts/export_diagrams.py
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
