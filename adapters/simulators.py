@@ -34,6 +34,7 @@ import ssl
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self, cast, get_args
 
@@ -327,6 +328,97 @@ class SoapSimulator:
         return json_response({"error": f"No control action {request.method} {action!r}"}, 404)
 
 
+class FixtureRecords:
+    """Records by key (a personal code, a municipality code), loaded from a fixture file and
+    replaceable through the control API until :meth:`reset` restores the file's. Thread-safe.
+
+    ``check`` validates a record put by a test (raising ValueError/TypeError with a reason) and
+    returns it as stored.
+    """
+
+    def __init__(
+        self, load: Callable[[], dict[str, Any]], check: Callable[[Any], Any]
+    ) -> None:
+        self._load = load
+        self._check = check
+        self._lock = threading.Lock()
+        self._records = load()
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            return self._records.get(key)
+
+    def put(self, key: str, record: Any) -> Any:
+        checked = self._check(record)
+        with self._lock:
+            self._records[key] = checked
+        return checked
+
+    def update(self, key: str, change: Callable[[Any], Any]) -> Any:
+        """Replace the record under ``key`` by ``change(current or None)`` atomically."""
+        with self._lock:
+            self._records[key] = change(self._records.get(key))
+            return self._records[key]
+
+    def delete(self, key: str) -> bool:
+        with self._lock:
+            return self._records.pop(key, None) is not None
+
+    def reset(self) -> None:
+        fresh = self._load()
+        with self._lock:
+            self._records = fresh
+
+    def control(self, request: Request, key: str) -> Response:
+        """``GET``, ``PUT`` (JSON body: the record) and ``DELETE`` of one record."""
+        if request.method == "GET":
+            record = self.get(key)
+            if record is None:
+                return json_response({"error": f"No record {key!r}"}, 404)
+            return json_response(record)
+        if request.method == "PUT":
+            if not request.is_json:
+                return json_response({"error": "Send Content-Type: application/json"}, 415)
+            try:
+                return json_response(self.put(key, request.get_json(silent=True)))
+            except (ValueError, TypeError) as exc:
+                return json_response({"error": str(exc)}, 400)
+        if request.method == "DELETE":
+            return json_response({"deleted": self.delete(key)})
+        return json_response({"error": "Use GET, PUT or DELETE"}, 405)
+
+
+def check_record(
+    record: Any, required: Mapping[str, Callable[[Any], bool]],
+    optional: Mapping[str, Callable[[Any], bool]] = {},
+) -> dict[str, Any]:
+    """``record`` as a dict if it has every ``required`` field and only known fields, each
+    passing its check; ValueError/TypeError naming the first field that does not."""
+    if not isinstance(record, Mapping):
+        raise TypeError("Expected a JSON object")
+    unknown = set(record) - set(required) - set(optional)
+    if unknown:
+        raise ValueError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    for name, valid in {**required, **optional}.items():
+        if name not in record:
+            if name in required:
+                raise ValueError(f"Field '{name}' is required")
+            continue
+        if not valid(record[name]):
+            raise ValueError(f"Field '{name}' has an invalid value")
+    return dict(record)
+
+
+def is_iso_date(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) != 10:
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def json_response(data: Any, status: int = 200) -> Response:
     return Response(
         json.dumps(data, ensure_ascii=False), status=status, content_type="application/json"
@@ -406,9 +498,30 @@ def _npais_app() -> WSGIApplication:
     return create_app()
 
 
+def _pmlp_app() -> WSGIApplication:
+    from adapters.pmlp.simulator import create_app
+
+    return create_app()
+
+
+def _vdeavk_app() -> WSGIApplication:
+    from adapters.vdeavk.simulator import create_app
+
+    return create_app()
+
+
+def _sopa_app() -> WSGIApplication:
+    from adapters.sopa.simulator import create_app
+
+    return create_app()
+
+
 # name -> (factory, the adapter setting that holds the system's endpoint address)
 SIMULATORS: dict[str, tuple[Callable[[], WSGIApplication], str]] = {
     "npais": (_npais_app, "npais_url"),
+    "pmlp": (_pmlp_app, "pmlp_url"),
+    "vdeavk": (_vdeavk_app, "vdeavk_url"),
+    "sopa": (_sopa_app, "sopa_url"),
 }
 
 

@@ -358,18 +358,14 @@ class SoapSystem:
         return code.strip() if code else None
 
 
-def iso_date(value: Any) -> str:
-    """An xs:date as zeep returns it, written YYYY-MM-DD."""
+def as_date(value: Any) -> date:
+    """An xs:date as zeep returns it; TypeError for anything else (use inside SoapSystem.read)."""
     if isinstance(value, datetime) or not isinstance(value, date):
         raise TypeError("not an xs:date")
-    return value.isoformat()
+    return value
 
 
-def optional_iso_date(value: Any) -> str | None:
-    return None if value is None else iso_date(value)
-
-
-def iso_datetime(value: Any) -> str:
+def as_datetime(value: Any) -> datetime:
     if not isinstance(value, datetime):
         raise TypeError("not an xs:dateTime")
-    return value.isoformat()
+    return value

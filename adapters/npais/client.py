@@ -9,7 +9,6 @@ Nothing logged here contains request content: texts and reports are about childr
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from adapters.npais.messages import (
@@ -21,7 +20,7 @@ from adapters.npais.messages import (
     Receipt,
 )
 from adapters.registry import CallContext
-from adapters.soap import SoapSystem, clear_client_cache
+from adapters.soap import SoapSystem, as_datetime, clear_client_cache
 
 __all__ = ["NPAIS", "clear_client_cache", "deliver_periodic_report", "notify_orphan_court"]
 
@@ -73,9 +72,6 @@ def deliver_periodic_report(call: CallContext, report: PeriodicReport) -> Receip
 
 def _receipt(reply: Any, id_field: str) -> Receipt:
     def convert(r: Any) -> Receipt:
-        received_at = r.ReceivedAt
-        if not isinstance(received_at, datetime):
-            raise TypeError("ReceivedAt is not a dateTime")
-        return Receipt(str(getattr(r, id_field)), received_at, bool(r.Duplicate))
+        return Receipt(str(getattr(r, id_field)), as_datetime(r.ReceivedAt), bool(r.Duplicate))
 
     return NPAIS.read(reply, "the receipt fields", convert)
