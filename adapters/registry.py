@@ -67,7 +67,10 @@ def names() -> list[str]:
 
 def _load_builtin_adapters() -> None:
     # Importing an adapter package registers its operations.
-    import adapters.npais.operations  # noqa: F401
+    import adapters.npais.operations
+    import adapters.pmlp.operations
+    import adapters.sopa.operations
+    import adapters.vdeavk.operations  # noqa: F401
     from app.areas import load_operations
 
     load_operations()

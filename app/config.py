@@ -40,6 +40,18 @@ class Settings:
     npais_client_cert: str = field(default_factory=lambda: _env("NPAIS_CLIENT_CERT", ""))
     npais_client_key: str = field(default_factory=lambda: _env("NPAIS_CLIENT_KEY", ""))
     npais_ca_bundle: str = field(default_factory=lambda: _env("NPAIS_CA_BUNDLE", ""))
+    pmlp_url: str = field(default_factory=lambda: _env("PMLP_URL", ""))
+    pmlp_client_cert: str = field(default_factory=lambda: _env("PMLP_CLIENT_CERT", ""))
+    pmlp_client_key: str = field(default_factory=lambda: _env("PMLP_CLIENT_KEY", ""))
+    pmlp_ca_bundle: str = field(default_factory=lambda: _env("PMLP_CA_BUNDLE", ""))
+    vdeavk_url: str = field(default_factory=lambda: _env("VDEAVK_URL", ""))
+    vdeavk_client_cert: str = field(default_factory=lambda: _env("VDEAVK_CLIENT_CERT", ""))
+    vdeavk_client_key: str = field(default_factory=lambda: _env("VDEAVK_CLIENT_KEY", ""))
+    vdeavk_ca_bundle: str = field(default_factory=lambda: _env("VDEAVK_CA_BUNDLE", ""))
+    sopa_url: str = field(default_factory=lambda: _env("SOPA_URL", ""))
+    sopa_client_cert: str = field(default_factory=lambda: _env("SOPA_CLIENT_CERT", ""))
+    sopa_client_key: str = field(default_factory=lambda: _env("SOPA_CLIENT_KEY", ""))
+    sopa_ca_bundle: str = field(default_factory=lambda: _env("SOPA_CA_BUNDLE", ""))
     # Simulators of the external systems are started in-process unless real endpoints are set.
     start_simulators: bool = field(default_factory=lambda: _env("START_SIMULATORS", "1") == "1")
     in_process_workers: bool = field(default_factory=lambda: _env("IN_PROCESS_WORKERS", "1") == "1")
@@ -87,8 +99,7 @@ class Settings:
     def adapter_settings(self) -> dict[str, str]:
         """The endpoint settings an adapter call receives."""
         return {
-            "npais_url": self.npais_url,
-            "npais_client_cert": self.npais_client_cert,
-            "npais_client_key": self.npais_client_key,
-            "npais_ca_bundle": self.npais_ca_bundle,
+            f"{system}_{setting}": getattr(self, f"{system}_{setting}")
+            for system in ("npais", "pmlp", "vdeavk", "sopa")
+            for setting in ("url", "client_cert", "client_key", "ca_bundle")
         }

@@ -20,7 +20,13 @@ from adapters.npais import operations
 from adapters.npais.messages import NAMESPACE
 from adapters.npais.simulator import create_app
 from adapters.registry import AdapterError, CallContext
-from adapters.simulators import RunningSimulator, adapter_settings, start_all, start_simulator
+from adapters.simulators import (
+    SIMULATORS,
+    RunningSimulator,
+    adapter_settings,
+    start_all,
+    start_simulator,
+)
 from adapters.soap import SOAP_ENV_NS, WSDL_SOAP_NS
 from tests.adapters.certificates import make_test_pki
 
@@ -402,13 +408,16 @@ def test_registry_finds_the_npais_operations() -> None:
     assert {"npais.notify_orphan_court", "npais.deliver_periodic_report"} <= set(registry.names())
 
 
-def test_start_all_starts_npais_and_gives_the_settings() -> None:
+def test_start_all_starts_every_simulator_and_gives_the_settings() -> None:
     running = start_all({})
     try:
         settings = adapter_settings(running)
-        assert settings == {"npais_url": running["npais"].url}
+        assert settings == {f"{name}_url": running[name].url for name in SIMULATORS}
+        assert set(SIMULATORS) == {"npais", "pmlp", "vdeavk", "sopa"}
         result = operations.notify_orphan_court(NOTICE, CallContext("start-all", settings, 5))
         assert result["duplicate"] is False
+        for name in ("pmlp", "vdeavk", "sopa"):
+            assert requests.get(f"{running[name].url}/?wsdl", timeout=5).status_code == 200
     finally:
         for sim in running.values():
             sim.stop()
