@@ -7,6 +7,7 @@ that the one place to change them is obvious.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -30,7 +31,7 @@ MAX_PLAN_VALIDITY_MONTHS = 12
 # more means a typing error (e.g. hours a month entered as hours a week).
 MAX_SERVICE_HOURS_PER_WEEK = 60
 # The needs levels of the AIS methodology: 0 (no support needed) … 4 (full support).
-NEEDS_LEVELS = range(0, 5)
+NEEDS_LEVELS = range(5)
 
 
 def interview_due(application_date: date | str) -> date:
@@ -127,15 +128,27 @@ def plan_problems(plan: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _iso(day: date) -> str:
-    return day.isoformat()
+def _interview_due(application_date: str) -> str:
+    return interview_due(application_date).isoformat()
 
 
-SCRIPT_HELPERS = {
-    "p01_interview_due": lambda application_date: _iso(interview_due(application_date)),
-    "p01_approval_due": lambda submitted_on: _iso(approval_due(submitted_on)),
-    "p01_reminder_day": lambda due: _iso(reminder_day(due)),
-    "p01_plan_end": lambda valid_from: _iso(default_plan_end(valid_from)),
+def _approval_due(submitted_on: str) -> str:
+    return approval_due(submitted_on).isoformat()
+
+
+def _reminder_day(due: str) -> str:
+    return reminder_day(due).isoformat()
+
+
+def _plan_end(valid_from: str) -> str:
+    return default_plan_end(valid_from).isoformat()
+
+
+SCRIPT_HELPERS: dict[str, Callable[..., Any]] = {
+    "p01_interview_due": _interview_due,
+    "p01_approval_due": _approval_due,
+    "p01_reminder_day": _reminder_day,
+    "p01_plan_end": _plan_end,
     "p01_needs_levels": needs_levels_by_domain,
     "p01_needs_summary": needs_summary,
     "p01_plan_problems": plan_problems,

@@ -36,5 +36,7 @@ class SupportPlanVersion(RecordScope, Base):
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     # The sender's reference for a version from SOPA; a message delivered twice is stored once.
     external_reference: Mapped[str | None] = mapped_column(String(120), unique=True)
+    # The job that stored the version: a retried job finds the version it stored before.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

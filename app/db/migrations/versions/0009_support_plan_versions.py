@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('valid_to', sa.Date(), nullable=True),
     sa.Column('content', sa.JSON(), nullable=False),
     sa.Column('external_reference', sa.String(length=120), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=200), nullable=True),
     sa.Column('created_by', sa.String(length=120), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=True),
@@ -36,7 +37,8 @@ def upgrade() -> None:
     sa.Column('confidential', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_support_plan_version_instance_id_process_instance')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_support_plan_version')),
-    sa.UniqueConstraint('external_reference', name=op.f('uq_support_plan_version_external_reference'))
+    sa.UniqueConstraint('external_reference', name=op.f('uq_support_plan_version_external_reference')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_support_plan_version_idempotency_key'))
     )
     with op.batch_alter_table('support_plan_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_support_plan_version_instance_id'), ['instance_id'], unique=False)
