@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from .calendar import add_months, parse_date
-from .service_types import ADULT_SERVICE_TYPES
+from .service_types import ADULT_SERVICE_TYPES, service_type_name
 
 # The interview is held within 30 days of the application: the DI programme's planning assumed an
 # interviewer visits each applicant within a month, so the person's move is not held up.
@@ -144,7 +144,33 @@ def _plan_end(valid_from: str) -> str:
     return default_plan_end(valid_from).isoformat()
 
 
+def iap_document_data(case_reference: str, person_name: str, stored_plan: dict[str, Any],
+                      needs_levels: dict[str, int] | None) -> dict[str, Any]:
+    """The data of the IAP PDF: the stored version with the service and life-domain names
+    spelled out in Latvian (documents are official papers in Latvian)."""
+    from app.assessment.questionnaire import domain_titles, level_titles
+
+    content = stored_plan.get("content") or {}
+    domains, levels = domain_titles("lv"), level_titles("lv")
+    return {
+        "case_reference": case_reference, "person_name": person_name,
+        "version": stored_plan.get("version"), "source": stored_plan.get("source"),
+        "valid_from": stored_plan.get("valid_from"), "valid_to": stored_plan.get("valid_to"),
+        "responsible_municipality": content.get("responsible_municipality") or "",
+        "goals": list(content.get("goals") or []),
+        "services": [{"name": service_type_name(str(s.get("service_type")), "lv"),
+                      "hours_per_week": s.get("hours_per_week"),
+                      "frequency": s.get("frequency") or ""}
+                     for s in content.get("services") or []],
+        "notes": content.get("notes") or "",
+        "needs": [{"domain": title, "level": (needs_levels or {}).get(key),
+                   "level_name": levels.get((needs_levels or {}).get(key, -1), "")}
+                  for key, title in domains.items() if key in (needs_levels or {})],
+    }
+
+
 SCRIPT_HELPERS: dict[str, Callable[..., Any]] = {
+    "p01_iap_document": iap_document_data,
     "p01_interview_due": _interview_due,
     "p01_approval_due": _approval_due,
     "p01_reminder_day": _reminder_day,
