@@ -277,10 +277,10 @@ def run(host: str, port: int) -> None:
     settings = _settings()
     simulators = {}
     if settings.start_simulators:
-        from adapters.simulators import start_all
+        from adapters.simulators import adapter_settings, start_all
 
         simulators = start_all({})
-        settings = dataclasses.replace(settings, npais_url=simulators["npais"].url)
+        settings = dataclasses.replace(settings, **adapter_settings(simulators))
     upgrade(settings.database_url)
     services = build_services(settings)
     _deploy(services, settings.processes_dir, "startup")

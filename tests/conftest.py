@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -85,8 +86,10 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
 
 
 @pytest.fixture
-def settings(database_url: str, npais_simulator: object) -> Settings:
-    return make_settings(database_url, npais_url=npais_simulator.url)  # type: ignore[attr-defined]
+def settings(database_url: str, simulators: dict[str, Any]) -> Settings:
+    from adapters.simulators import adapter_settings
+
+    return make_settings(database_url, **adapter_settings(simulators))
 
 
 @pytest.fixture
@@ -97,21 +100,33 @@ def services(settings: Settings) -> Iterator[Services]:
 
 
 @pytest.fixture(scope="session")
-def npais_server() -> Iterator[object]:
-    from adapters.npais.simulator import create_app as create_npais
-    from adapters.simulators import start_simulator
+def simulator_servers() -> Iterator[dict[str, Any]]:
+    """Every external system's simulator, on free loopback ports, for the whole session."""
+    from adapters.simulators import start_all
 
-    running = start_simulator(create_npais())
+    running = start_all({})
     yield running
-    running.stop()
+    for simulator in running.values():
+        simulator.stop()
 
 
 @pytest.fixture
-def npais_simulator(npais_server: object) -> Iterator[object]:
-    """The NPAIS simulator, emptied and without faults for each test."""
+def simulators(simulator_servers: dict[str, Any]) -> dict[str, Any]:
+    """The simulators, emptied, with their fixture data restored and without faults, per test."""
     import requests
 
-    reset = requests.post(f"{npais_server.url}/_control/reset", json={},  # type: ignore[attr-defined]
-                          timeout=5)
-    assert reset.status_code == 200, reset.text
-    yield npais_server
+    for simulator in simulator_servers.values():
+        reset = requests.post(f"{simulator.url}/_control/reset", json={}, timeout=5)
+        assert reset.status_code == 200, reset.text
+    return simulator_servers
+
+
+@pytest.fixture(scope="session")
+def npais_server(simulator_servers: dict[str, Any]) -> object:
+    return simulator_servers["npais"]
+
+
+@pytest.fixture
+def npais_simulator(simulators: dict[str, Any]) -> object:
+    """The NPAIS simulator, emptied and without faults for each test."""
+    return simulators["npais"]

@@ -39,10 +39,13 @@ _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-def web_settings(database_url: str) -> Settings:
+def web_settings(database_url: str, simulators: dict[str, Any]) -> Settings:
+    from adapters.simulators import adapter_settings
+
     return Settings(database_url=database_url, forms_dir=PROJECT_ROOT / "forms",
                     processes_dir=PROJECT_ROOT / "processes", secret_key="web-tests-secret",
-                    start_simulators=False, in_process_workers=False)
+                    start_simulators=False, in_process_workers=False,
+                    **adapter_settings(simulators))  # type: ignore[arg-type]
 
 
 @pytest.fixture
