@@ -281,6 +281,36 @@ def start_process(person_id: int) -> Response:
     return response
 
 
+# --- support-plan versions from the municipalities (SOPA through the integration bus) -------------
+
+
+@bp.post("/support-plans/<case_reference>/versions")
+def deliver_support_plan_version(case_reference: str) -> Response:
+    from app.assessment import inbound
+
+    services, viewer = _services(), _viewer()
+    _require_working(viewer)
+    body = _json_body()
+    with services.sessions() as db:
+        try:
+            delivery = inbound.deliver_version(services.engine, db, viewer, case_reference, body)
+        except inbound.UnknownCase:
+            raise ApiError(404, "unknown_case",
+                           "No needs-assessment case with this reference is available to you."
+                           ) from None
+        except inbound.InvalidVersion as err:
+            raise ApiError(422, "invalid_data", "The support-plan version is malformed.",
+                           err.fields) from None
+        except inbound.CaseNotWaiting:
+            raise ApiError(409, "case_not_waiting",
+                           "The case does not take plan versions now: its first plan is not "
+                           "approved yet, or the case has ended.") from None
+    response = jsonify({"status": delivery.status, "case_reference": delivery.case_reference,
+                        "version": delivery.version})
+    response.status_code = 200 if delivery.status == "duplicate" else 202
+    return response
+
+
 # --- helpers -------------------------------------------------------------------------------------
 
 
