@@ -299,3 +299,22 @@ def test_completed_assessments_are_counted_by_child_group_and_municipality(
         assert completed_assessments_by_group(session, ministry, period_to=yesterday) == []
         assert len(completed_assessments_by_group(session, ministry, period_from=date.today(),
                                                   period_to=date.today())) == 3
+
+
+def test_demo_children_stand_in_every_state_and_load_once(p2: Services) -> None:
+    from app.child_assessment.demo import load_demo
+
+    load_demo(p2, date.today())
+    load_demo(p2, date.today())  # idempotent
+    with p2.sessions() as session:
+        instances = list(session.scalars(select(ProcessInstance).where(
+            ProcessInstance.process_key == PROCESS_KEY).order_by(ProcessInstance.id)))
+        waiting = [session.scalars(select(HumanTask.element_id).where(
+            HumanTask.instance_id == i.id, HumanTask.status == "open")).first() for i in instances]
+        documents = session.scalars(select(CaseDocument.instance_id)).all()
+    assert len(instances) == 10
+    assert waiting == ["refer_child", "interview", None, "record_needs_institution", "review",
+                       "interview", "record_needs_institution", None, None, "review"]
+    assert [i.status for i in instances].count("completed") == 3
+    assert len(documents) == 2  # the two approved ones; the deceased child's case has none
+    assert {i.municipality_code for i in instances} == {"RIGA", "JELGAVA"}
