@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.access import record_kinds
@@ -44,9 +44,12 @@ class ValidationSummary:
     checked: int
     accepted: int
     rejected: int
+    # Rejected records of the period still waiting for a correction (this round's and earlier).
+    outstanding: int = 0
 
     def as_result(self) -> dict[str, int]:
-        return {"checked": self.checked, "accepted": self.accepted, "rejected": self.rejected}
+        return {"checked": self.checked, "accepted": self.accepted, "rejected": self.rejected,
+                "outstanding": self.outstanding}
 
 
 def read_row(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -153,7 +156,18 @@ def validate_pending(session: Session, municipality_code: str, period_from: date
         else:
             accepted += 1
         session.flush()
-    return ValidationSummary(len(pending), accepted, rejected)
+    return ValidationSummary(len(pending), accepted, rejected,
+                             _count_rejected(session, municipality_code, period_from, period_to))
+
+
+def _count_rejected(session: Session, municipality_code: str, period_from: date | None,
+                    period_to: date | None) -> int:
+    query = select(func.count()).select_from(ServiceRecord).where(
+        ServiceRecord.municipality_code == municipality_code, ServiceRecord.status == "rejected")
+    if period_from is not None and period_to is not None:
+        query = query.where(ServiceRecord.period_from <= period_to,
+                            ServiceRecord.period_to >= period_from)
+    return session.scalar(query) or 0
 
 
 def validate_one(session: Session, record: ServiceRecord, providers: Mapping[str, Any]) -> list[Any]:
@@ -192,6 +206,14 @@ def correct_record(session: Session, record: ServiceRecord, row: Mapping[str, An
     session.add(corrected)
     session.flush()
     return corrected
+
+
+def withdraw_record(record: ServiceRecord) -> None:
+    """The municipality takes back a rejected record it cannot correct (sent by mistake); it stays
+    in the report as withdrawn and no longer holds up the month."""
+    if record.status != "rejected":
+        raise RecordError("only a rejected record can be withdrawn")
+    record.status = "withdrawn"
 
 
 def visible_records(viewer: Viewer) -> Select[tuple[ServiceRecord]]:

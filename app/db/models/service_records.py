@@ -36,7 +36,8 @@ class ServiceRecord(RecordScope, Base):
     """One service given to one person, as submitted, with the validation's verdict.
 
     ``status``: pending (not validated yet), accepted, rejected (``errors`` says why), corrected
-    (a rejected record replaced by the one whose ``corrects_id`` points to it). Only accepted
+    (a rejected record replaced by the one whose ``corrects_id`` points to it), withdrawn (a
+    rejected record the municipality took back). Only accepted
     records count for monitoring and open data (``app.community_services.records``).
     """
 
