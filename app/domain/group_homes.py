@@ -132,7 +132,8 @@ def monthly_report(municipality_code: str, period: str, stays: Iterable[StayPeri
 
     ``persons`` maps a stay's person key to ``{"name", "personal_code"}`` for the report's rows.
     """
-    rows = []
+    rows: list[dict[str, Any]] = []
+    counted: set[str] = set()
     for stay in sorted(stays, key=lambda s: (s.group_home_code, s.person_key, s.start)):
         home = group_home(stay.group_home_code)
         if home.municipality_code != municipality_code:
@@ -143,6 +144,7 @@ def monthly_report(municipality_code: str, period: str, stays: Iterable[StayPeri
         cost = days * home.daily_cost_cents
         first, last = period_bounds(period)
         person = persons.get(stay.person_key, {})
+        counted.add(stay.person_key)
         rows.append({"group_home_code": home.code, "group_home_name": home.name,
                      "person_name": person.get("name", ""),
                      "personal_code": person.get("personal_code", ""),
@@ -155,7 +157,7 @@ def monthly_report(municipality_code: str, period: str, stays: Iterable[StayPeri
             "period_from": period_bounds(period)[0].isoformat(),
             "period_to": period_bounds(period)[1].isoformat(),
             "due_date": report_due(period).isoformat(), "rows": rows,
-            "persons": len({r["personal_code"] or r["person_name"] for r in rows}),
+            "persons": len(counted),
             "days": sum(int(r["days"]) for r in rows), "cost_cents": total_cost,
             "state_share_percent": str(STATE_COFINANCING_SHARE_PERCENT),
             "state_share_cents": sum(int(r["state_share_cents"]) for r in rows)}

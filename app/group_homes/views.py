@@ -1,0 +1,84 @@
+"""The monthly group-home reports a viewer may read: the list, each report's PDF (through the
+documents download) and its CSV."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import services_of
+from app.access import log as access_log
+from app.access.request import current_viewer, log_view
+from app.access.scope import record_filter
+from app.db.models import CaseDocument, ProcessInstance
+from app.documents.service import format_eur
+from app.domain import group_homes as rules
+
+from . import service
+
+bp = Blueprint("group_homes", __name__)
+REPORT_KIND = "group_home_report"
+
+
+def _register_filters(state: BlueprintSetupState) -> None:
+    # Amounts in cents shown as the documents show them (1 234,50 €).
+    state.app.jinja_env.filters.setdefault("eur", format_eur)
+
+
+bp.record_once(_register_filters)
+
+
+def _latest_documents(db: Session, instance_ids: list[int]) -> dict[int, CaseDocument]:
+    latest: dict[int, CaseDocument] = {}
+    if not instance_ids:
+        return latest
+    for document in db.scalars(select(CaseDocument).where(
+            CaseDocument.instance_id.in_(instance_ids), CaseDocument.kind == REPORT_KIND)
+            .order_by(CaseDocument.version)):
+        latest[document.instance_id] = document
+    return latest
+
+
+@bp.get("/group-homes/reports")
+@login_required
+def reports() -> ResponseReturnValue:
+    viewer = current_viewer()
+    with services_of(current_app).sessions() as db:
+        instances = list(db.scalars(select(ProcessInstance).where(
+            ProcessInstance.process_key == service.REPORT_PROCESS,
+            record_filter(viewer, ProcessInstance))
+            .order_by(ProcessInstance.business_key.desc()).limit(500)))
+        documents = _latest_documents(db, [i.id for i in instances])
+    log_view("group_home_report_list", None)
+    return render_template("group_homes/reports.html", instances=instances, documents=documents,
+                           homes=sorted(rules.register().values(),
+                                        key=lambda h: (h.municipality_code, h.code)))
+
+
+@bp.get("/group-homes/reports/<int:instance_id>.csv")
+@login_required
+def report_csv(instance_id: int) -> Response:
+    services = services_of(current_app)
+    viewer = current_viewer()
+    with services.sessions() as db:
+        instance = db.scalars(select(ProcessInstance).where(
+            ProcessInstance.id == instance_id,
+            ProcessInstance.process_key == service.REPORT_PROCESS,
+            record_filter(viewer, ProcessInstance))).first()
+        document = _latest_documents(db, [instance_id]).get(instance_id) if instance else None
+    if instance is None or document is None:
+        access_log.record_access(services.sessions, viewer, access_log.DENIED,
+                                 "group_home_report", instance_id, request.path)
+        abort(404)
+    access_log.record_access(services.sessions, viewer, access_log.DOWNLOAD, "group_home_report",
+                             instance_id, request.path)
+    data = document.data
+    name = f"grupu-majas-{data.get('municipality_code')}-{data.get('period')}-v{document.version}.csv"
+    # A byte-order mark so that spreadsheet programs read the Latvian letters as UTF-8.
+    response = Response("\ufeff" + service.report_csv(data), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
