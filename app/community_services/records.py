@@ -21,13 +21,13 @@ from app.access.scope import Viewer, record_filter
 from app.assessment.plans import current_plan
 from app.cases import personal_codes
 from app.db.models import Person, ServiceRecord, ServiceRecordBatch
+from app.domain.calendar import parse_date
 from app.domain.community_services import (
     Booked,
     PlanPeriod,
     ServiceRecordData,
     validate_record,
 )
-from app.domain.calendar import parse_date
 
 from .providers import registered_providers
 
