@@ -52,7 +52,7 @@ def reports() -> ResponseReturnValue:
             record_filter(viewer, ProcessInstance))
             .order_by(ProcessInstance.business_key.desc()).limit(500)))
         documents = _latest_documents(db, [i.id for i in instances])
-    log_view("group_home_report_list", None)
+    log_view("group_home_report", None)
     return render_template("group_homes/reports.html", instances=instances, documents=documents,
                            homes=sorted(rules.register().values(),
                                         key=lambda h: (h.municipality_code, h.code)))
