@@ -13,7 +13,7 @@ import requests
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from adapters.simulators import start_simulator
+from adapters.simulators import adapter_settings
 from app.access.scope import Viewer, viewer_of
 from app.assessment.plans import current_plan, diff_plans, plan_versions
 from app.assessment.service import CLOSING_MESSAGE, PROCESS_KEY, VERSION_MESSAGE, start_assessment
@@ -37,34 +37,19 @@ LEVELS = {"self_care": 1, "household": 2, "health": 3, "mobility": 0, "communica
           "social_relations": 2, "occupation": 4, "finances": 3, "housing": 1, "safety": 0}
 
 
-@pytest.fixture(scope="module")
-def pmlp_server() -> Iterator[Any]:
-    from adapters.pmlp.simulator import create_app
-
-    running = start_simulator(create_app())
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def sopa_server() -> Iterator[Any]:
-    from adapters.sopa.simulator import create_app
-
-    running = start_simulator(create_app())
-    yield running
-    running.stop()
-
-
-def _reset(server: Any) -> Any:
-    assert requests.post(f"{server.url}/_control/reset", json={}, timeout=5).status_code == 200
-    return server
+@pytest.fixture
+def p1_settings(database_url: str, simulators: dict[str, Any]) -> Settings:
+    return make_settings(database_url, **adapter_settings(simulators))
 
 
 @pytest.fixture
-def p1_settings(database_url: str, pmlp_server: Any, sopa_server: Any) -> Settings:
-    _reset(pmlp_server)
-    _reset(sopa_server)
-    return make_settings(database_url, pmlp_url=pmlp_server.url, sopa_url=sopa_server.url)
+def pmlp_server(simulators: dict[str, Any]) -> Any:
+    return simulators["pmlp"]
+
+
+@pytest.fixture
+def sopa_server(simulators: dict[str, Any]) -> Any:
+    return simulators["sopa"]
 
 
 @pytest.fixture
