@@ -216,7 +216,7 @@ def withdraw_record(record: ServiceRecord) -> None:
     record.status = "withdrawn"
 
 
-def visible_records(viewer: Viewer) -> Select[tuple[ServiceRecord]]:
+def visible_records(viewer: Viewer) -> Select[ServiceRecord]:
     """Records the viewer may read: a municipality its own, a region its region, the ministry all."""
     return select(ServiceRecord).where(record_filter(viewer, ServiceRecord))
 
