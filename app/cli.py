@@ -280,7 +280,7 @@ def run(host: str, port: int) -> None:
         from adapters.simulators import adapter_settings, start_all
 
         simulators = start_all({})
-        settings = dataclasses.replace(settings, **adapter_settings(simulators))
+        settings = dataclasses.replace(settings, **adapter_settings(simulators))  # type: ignore[arg-type]
     upgrade(settings.database_url)
     services = build_services(settings)
     _deploy(services, settings.processes_dir, "startup")

@@ -11,12 +11,21 @@ from .engine.helpers import deploy_processes
 def test_demo_data_loads_once_and_its_logins_work(services: Services) -> None:
     deploy_processes(services)
     load_demo_data(services)
+    with services.sessions() as session:
+        first = session.scalar(select(func.count()).select_from(ProcessInstance))
+        keys = set(session.scalars(select(ProcessInstance.process_key)))
     load_demo_data(services)
     with services.sessions() as session:
         assert session.scalar(select(func.count()).select_from(User)) == len(DEMO_USERS)
-        assert session.scalar(select(func.count()).select_from(ProcessInstance)) == 3
+        # A second load adds nothing, and every process has demo cases.
+        assert session.scalar(select(func.count()).select_from(ProcessInstance)) == first
+        deployed = {path.stem for path in services.settings.processes_dir.glob("p*.bpmn")}
+        assert deployed <= keys, deployed - keys
+        assert session.scalar(select(func.count()).select_from(ProcessInstance).where(
+            ProcessInstance.process_key == "p09_out_of_family_care")) == 3
         assert session.scalar(select(func.count()).select_from(HumanTask)
-                              .where(HumanTask.candidate_groups == "institution")) == 3
+                              .where(HumanTask.candidate_groups == "institution",
+                                     HumanTask.element_id == "register_placement")) == 3
         demo = DEMO_USERS[0]
         assert authenticate(session, demo.username, demo.password) is not None
         assert authenticate(session, demo.username, "wrong") is None
