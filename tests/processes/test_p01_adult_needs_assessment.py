@@ -22,6 +22,7 @@ from app.config import Settings
 from app.db import transaction
 from app.db.models import CaseDocument, HumanTask, Job, ProcessInstance
 from app.demo import valid_personal_code
+from app.domain.calendar import end_of_day
 from app.engine.deploy import deploy_source
 from app.engine.errors import MessageNotCorrelated, NotYourTask
 from app.engine.runtime import Actor
@@ -301,3 +302,35 @@ def test_no_job_is_left_failing(p1: Services) -> None:
     with p1.sessions() as session:
         statuses = set(session.scalars(select(Job.status).where(Job.instance_id == iid)))
     assert statuses == {"done"}
+
+
+def test_an_overdue_interview_reminds_and_escalates_and_stays_open(p1: Services) -> None:
+    from workers.timers import fire_due_timers
+
+    applied = date.today() - timedelta(days=40)
+    iid, _reference, _person_id = apply(p1, seed=30, application_date=applied)
+    run_jobs(p1)
+    interview = open_task(p1, iid)
+    assert interview.element_id == "interview"
+    # Due 30 days after the application: passed at the next midnight in Latvia.
+    assert interview.due_at == end_of_day(applied + timedelta(days=30))
+    fire_due_timers(p1, "t1")
+    run_jobs(p1)
+    with p1.sessions() as session:
+        done = {(job.operation, job.status) for job in session.scalars(
+            select(Job).where(Job.instance_id == iid, Job.operation.like("tasks.%")))}
+    assert done == {("tasks.remind", "done"), ("tasks.escalate", "done")}
+    assert open_task(p1, iid).id == interview.id
+
+
+def test_the_iap_pdf_is_made_again_identically_from_its_data(p1: Services) -> None:
+    from app.documents.service import render_again
+
+    iid, _reference, _person_id = apply(p1, seed=31)
+    approval = to_approval(p1, iid)
+    p1.engine.complete_task(approval.id, SUPERVISOR, {"decision": "APPROVE"})
+    run_jobs(p1)
+    with p1.sessions() as session:
+        document = session.scalars(select(CaseDocument).where(
+            CaseDocument.instance_id == iid, CaseDocument.kind == "iap")).one()
+        assert render_again(document) == document.content
