@@ -29,14 +29,17 @@ from app.community_services.records import (
 from app.community_services.service import P3_KEY, month_period, start_submission_cycle
 from app.config import Settings
 from app.db import transaction
-from app.db.models import HumanTask, ProcessInstance, ServiceRecord
+from app.db.models import HumanTask, Job, Notification, ProcessInstance, ServiceRecord
 from app.demo import valid_personal_code
+from app.domain.calendar import add_months
+from app.domain.community_services import submission_due
 from app.engine.deploy import deploy_source
 from app.engine.runtime import Actor
 from app.services import Services, build_services
 from tests.conftest import PROCESSES, make_settings
 from tests.engine.helpers import one_task_process
 from workers.jobs import run_due_jobs
+from workers.timers import fire_due_timers
 
 # An assessment-kind instance that only carries the IAP versions the tests validate against
 # (P1 itself would call the population register first).
@@ -274,3 +277,26 @@ def test_csv_upload_reads_rows_and_reports_unreadable_lines() -> None:
     assert len(rows) == 1 and rows[0]["volume"] == Decimal("12.5")
     assert [number for number, _ in problems] == [3]
     assert parse_csv("a,b\n1,2\n")[1][0][0] == 1
+
+
+def test_a_month_not_submitted_by_the_fifteenth_reminds_and_escalates(p3: Services) -> None:
+    # Two months ago: the 15th of last month has passed, so both boundary timers are due at once.
+    old_from, _old_to = month_period(add_months(PERIOD_FROM, -2))
+    with p3.sessions() as session:
+        iid = start_submission_cycle(p3.engine, session, social_worker(session), "RIGA", old_from)
+    submit = open_task(p3, iid)
+    assert submit.due_at is not None
+    assert submit.due_at.date() == submission_due(old_from)
+    fire_due_timers(p3, "w1")
+    with p3.sessions() as session:
+        operations = sorted(session.scalars(select(Job.operation).where(Job.instance_id == iid)))
+    assert operations == ["tasks.escalate", "tasks.remind"]
+    while run_due_jobs(p3, "w1"):
+        pass
+    with p3.sessions() as session:
+        sent = {(n.kind, n.recipient_groups) for n in session.scalars(
+            select(Notification).where(Notification.instance_id == iid))}
+    assert ("escalation", "social_service_supervisor") in sent
+    assert any(kind == "reminder" for kind, _groups in sent)
+    # The task stays open: the month can still be submitted late.
+    assert open_task(p3, iid).id == submit.id
