@@ -119,8 +119,13 @@ def test_a_month_submitted_through_the_pages(client_of: Callable[..., FlaskClien
     with cs_services.sessions() as session:
         [task] = session.scalars(select(HumanTask).where(HumanTask.status == "open",
                                                          HumanTask.element_id == "submit_records"))
-    cs_services.engine.complete_task(task.id, Actor("soc", frozenset({"social_service"})),
-                                     {"source": "PORTAL", "records_complete": True})
+    # The month is submitted through the task's own form page.
+    form_page = soc.get(f"/tasks/{task.id}")
+    assert form_page.status_code == 200 and 'name="records_complete"' in form_page.text
+    assert soc.post(f"/tasks/{task.id}/claim", data={"csrf_token": csrf_of(soc)}).status_code == 302
+    submitted = soc.post(f"/tasks/{task.id}", data={"csrf_token": csrf_of(soc), "action": "complete",
+                                                   "source": "PORTAL", "records_complete": "on"})
+    assert submitted.status_code == 302, submitted.text
     assert run_due_jobs(cs_services, "w1") == 1
 
     report = soc.get(f"/service-records/errors?month={month}")
