@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
+
 from adapters.registry import AdapterError, CallContext, operation
 from app.access.scope import viewer_of
 from app.db import transaction
@@ -79,6 +81,17 @@ def hand_over(params: dict[str, Any], call: CallContext) -> dict[str, Any]:
                            instance.institution_code)
         from app.assessment.service import start_assessment  # P1's area, loaded when needed
 
+        # A person has one needs assessment under way at a time; this also makes a retried job
+        # (the worker died after P1 started) find the assessment instead of starting another.
+        running = session.execute(select(ProcessInstance.id, ProcessInstance.business_key).where(
+            ProcessInstance.person_id == instance.person_id,
+            ProcessInstance.process_key == NEEDS_ASSESSMENT,
+            ProcessInstance.status.in_(("active", "suspended")))
+            .order_by(ProcessInstance.id)).first()
+        if running is not None:
+            result.update(needs_assessment_instance_id=running.id,
+                          needs_assessment_reference=running.business_key)
+            return result
         try:
             iid, reference = start_assessment(engine, session, viewer, instance.person_id,
                                               leaving, applicant="VSAC (P6)")

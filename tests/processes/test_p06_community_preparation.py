@@ -152,3 +152,22 @@ def test_hand_over_without_p1_only_notes_the_services(
         assert session.get(ProcessInstance, iid).status == "completed"  # type: ignore[union-attr]
         assert session.scalars(select(ProcessInstance).where(
             ProcessInstance.process_key == "p01_adult_needs_assessment")).all() == []
+
+
+def test_a_repeated_hand_over_finds_the_assessment_it_started(
+        services: Services, simulators: dict[str, Any]) -> None:
+    from adapters.registry import CallContext, lookup
+
+    deploy_processes(services)
+    iid = start(services, 75)
+    hand_over = lookup("community_preparation.hand_over")
+    params = {"leaving_date": date.today().isoformat(), "start_needs_assessment": True,
+              "community_services": ["DAY_CENTRE"]}
+    # The same job run twice, as after a worker died between starting P1 and reporting back.
+    call = CallContext("job-handover-1", instance_id=iid, services=services)
+    first, again = hand_over(params, call), hand_over(params, call)
+    assert first["needs_assessment_instance_id"] is not None
+    assert again["needs_assessment_instance_id"] == first["needs_assessment_instance_id"]
+    with services.sessions() as session:
+        assert len(session.scalars(select(ProcessInstance).where(
+            ProcessInstance.process_key == "p01_adult_needs_assessment")).all()) == 1
