@@ -18,7 +18,7 @@ from app.access.scope import viewer_of
 from app.assessment.plans import store_plan_version
 from app.auth.service import create_user
 from app.cases.service import register_person, start_process_for
-from app.community_services.service import P3_KEY, month_period
+from app.community_services.service import P3_KEY, P4_KEY, month_period, start_child_services
 from app.config import PROJECT_ROOT, Settings
 from app.db import transaction
 from app.db.models import HumanTask, ProcessInstance, ServiceRecord
@@ -41,8 +41,9 @@ def cs_services(database_url: str) -> Iterator[Services]:
                         start_simulators=False, in_process_workers=False)
     services = build_services(settings)
     with transaction(services.sessions) as session:
-        path = PROJECT_ROOT / "processes" / f"{P3_KEY}.bpmn"
-        deploy_source(session, path.name, path.read_text(encoding="utf-8"), "test")
+        for key in (P3_KEY, P4_KEY):
+            path = PROJECT_ROOT / "processes" / f"{key}.bpmn"
+            deploy_source(session, path.name, path.read_text(encoding="utf-8"), "test")
         deploy_source(session, "plan_holder.bpmn",
                       one_task_process(PLAN_HOLDER, groups="planning_region_expert"), "test")
     yield services
@@ -168,3 +169,32 @@ def test_a_month_submitted_through_the_pages(client_of: Callable[..., FlaskClien
     assert form_post(region, "/service-records/add", {"month": month}).status_code == 404
     ministry = client_of("ministrija", "LM", ("ministry",), ("supervisor",))
     assert ministry.get(f"/service-records?month={month}").text.count("data-record=") == 4
+
+
+def test_the_correction_form_opens_with_the_reason_the_rules_refused(
+        client_of: Callable[..., FlaskClient], cs_services: Services) -> None:
+    with transaction(cs_services.sessions) as session:
+        viewer = viewer_of(session, "soc", ["caseworker"], ["social_service"], "RIGA")
+        child_id = register_person(session, viewer, given_name="Paula", family_name="Ozola",
+                                   personal_code=valid_personal_code(59),
+                                   birth_date=date.today() - timedelta(days=900),
+                                   municipality_code="RIGA").id
+    with cs_services.sessions() as session:
+        viewer = viewer_of(session, "soc", ["caseworker"], ["social_service"], "RIGA")
+        iid = start_child_services(cs_services.engine, session, viewer, child_id, "P4-W-0001")
+    with cs_services.sessions() as session:
+        [task] = session.scalars(select(HumanTask).where(HumanTask.instance_id == iid))
+    # Past the form (as an API client could): the server's rules refuse the third service.
+    cs_services.engine.complete_task(task.id, Actor("soc", frozenset({"social_service"})), {
+        "application_date": date.today().isoformat(),
+        "service_start_date": (date.today() + timedelta(days=10)).isoformat(),
+        "care_service": False, "respite_service": False,
+        "representative_rehabilitation": ["PSYCHOLOGIST", "PHYSIOTHERAPY", "REHABILITOLOGIST"]})
+    with cs_services.sessions() as session:
+        [correct] = session.scalars(select(HumanTask).where(HumanTask.instance_id == iid,
+                                                            HumanTask.status == "open"))
+    assert correct.element_id == "correct_application"
+    soc = client_of("soc", "RIGA", ("social_service",))
+    page = soc.get(f"/tasks/{correct.id}")
+    assert page.status_code == 200
+    assert "Likumiskie pārstāvji var izvēlēties ne vairāk kā 2 pakalpojumus; izvēlēti 3." in page.text
