@@ -6,7 +6,9 @@ Each area is a package under ``app/`` that may provide, by convention:
   (internal ones, such as storing a document, run in the job runner like any adapter call);
 - ``<area>.views``: a Flask blueprint named ``bp``;
 - ``<area>.panels``: ``PANELS``, sections the area adds to a person's case file;
-- ``<area>.demo``: ``load_demo(services, today)``, the area's demo persons and cases (idempotent).
+- ``<area>.demo``: ``load_demo(services, today)``, the area's demo persons and cases (idempotent);
+- ``<area>.schedule``: ``start_month(services, period)``, the processes that run once a month per
+  municipality (monthly reports), started by ``dicase start-month`` (cron) or by ``dicase run``.
 
 An area leaves out what it does not need. Adding an area is one line in ``AREAS``.
 """
@@ -15,7 +17,9 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Iterator
+from datetime import date, timedelta
 from types import ModuleType
+from typing import Any
 
 AREAS = (
     "app.documents",
@@ -44,3 +48,20 @@ def area_modules(part: str) -> Iterator[ModuleType]:
 def load_operations() -> None:
     for _module in area_modules("operations"):
         pass  # importing registers them
+
+
+def start_month(services: Any, period: str) -> dict[str, list[int]]:
+    """Start every area's monthly processes for ``period`` (``YYYY-MM``): each area's
+    ``<area>.schedule.start_month(services, period)`` returns the instances it started and
+    starts nothing that already runs for that month, so calling this again is harmless."""
+    started = {}
+    for module in area_modules("schedule"):
+        started[module.__name__] = module.start_month(services, period)
+    return started
+
+
+def previous_month(today: date) -> str:
+    """The period whose reports are due this month."""
+    first = today.replace(day=1)
+    last_month = first - timedelta(days=1)
+    return f"{last_month.year:04d}-{last_month.month:02d}"

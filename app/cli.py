@@ -245,14 +245,16 @@ def api_key_list() -> None:
 @main.command()
 @click.option("--jobs", "job_threads", default=1, show_default=True, help="Job runner threads.")
 @click.option("--timers", "timer_threads", default=1, show_default=True, help="Timer threads.")
-def worker(job_threads: int, timer_threads: int) -> None:
+@click.option("--calendar/--no-calendar", default=False, show_default=True,
+              help="Also start the monthly processes when a month begins (in one worker only).")
+def worker(job_threads: int, timer_threads: int, calendar: bool) -> None:
     """Run workers (job runner and timer scheduler) until stopped."""
     from workers.runner import start_threads
 
     services = build_services(_settings())
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    threads = start_threads(services, stop, job_threads, timer_threads)
+    threads = start_threads(services, stop, job_threads, timer_threads, calendar=calendar)
     click.echo(f"Worker running: {job_threads} job thread(s), {timer_threads} timer thread(s).")
     try:
         while not stop.wait(1.0):
@@ -261,6 +263,20 @@ def worker(job_threads: int, timer_threads: int) -> None:
         stop.set()
     for thread in threads:
         thread.join(timeout=10)
+
+
+@main.command("start-month")
+@click.option("--period", default=None, help="YYYY-MM; default: last month.")
+def start_month_command(period: str | None) -> None:
+    """Start the monthly processes (group-home reports ...) for a month; repeating is harmless."""
+    from datetime import date
+
+    from app.areas import previous_month, start_month
+
+    services = build_services(_settings())
+    chosen = period or previous_month(date.today())
+    for area, ids in start_month(services, chosen).items():
+        click.echo(f"{area}: {len(ids)} started for {chosen}")
 
 
 @main.command()
@@ -288,7 +304,7 @@ def run(host: str, port: int) -> None:
     if settings.in_process_workers:
         from workers.runner import start_threads
 
-        start_threads(services, stop)
+        start_threads(services, stop, calendar=True)
     app = create_app(services=services)
     click.echo("")
     click.echo(f"DI Case is running at http://{host}:{port}")

@@ -51,9 +51,37 @@ def timer_loop(services: Services, stop: threading.Event, name: str) -> None:
         stop.wait(wait)
 
 
+CALENDAR_SECONDS = 3600.0
+
+
+def calendar_loop(services: Services, stop: threading.Event, name: str) -> None:
+    """Start the monthly processes (reports due for last month) when a month begins. Hourly, and
+    harmless to repeat: each area starts nothing that already runs for the month."""
+    from datetime import date
+
+    from app.areas import previous_month, start_month
+
+    while not stop.is_set():
+        try:
+            started = start_month(services, previous_month(date.today()))
+            count = sum(len(ids) for ids in started.values())
+            if count:
+                log.info("calendar %s: started %d monthly process(es)", name, count)
+        except OperationalError:
+            log.warning("calendar %s: database unavailable, trying again later", name)
+        except Exception as err:  # noqa: BLE001 - a failing area must not stop the others' loops
+            log.error("calendar %s: %s", name, type(err).__name__)
+        stop.wait(CALENDAR_SECONDS)
+
+
 def start_threads(services: Services, stop: threading.Event, job_threads: int = 1,
-                  timer_threads: int = 1) -> list[threading.Thread]:
+                  timer_threads: int = 1, calendar: bool = False) -> list[threading.Thread]:
+    """The worker threads; ``calendar`` adds the monthly starter (run it in one worker only)."""
     threads = []
+    if calendar:
+        name = worker_name("calendar")
+        threads.append(threading.Thread(target=calendar_loop, args=(services, stop, name),
+                                        name=name, daemon=True))
     for i in range(job_threads):
         name = worker_name(f"jobs-{i}")
         threads.append(threading.Thread(target=job_loop, args=(services, stop, name),
