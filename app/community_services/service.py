@@ -37,6 +37,13 @@ def start_submission_cycle(engine: Engine, session: Session, viewer: Viewer, mun
     if not viewer.works_on_cases or (viewer.organisation_kind == "municipality"
                                      and viewer.municipality_code != municipality_code):
         raise NotAllowed("you cannot start a submission cycle for this municipality")
+    return open_cycle(engine, session, municipality_code, month,
+                      Actor(viewer.username, frozenset(viewer.groups)))
+
+
+def open_cycle(engine: Engine, session: Session, municipality_code: str, month: date,
+               actor: Actor) -> int:
+    """The month's cycle of a municipality: the running one, or a new one (started once)."""
     period_from, period_to = month_period(month)
     key = cycle_key(municipality_code, period_from)
     existing = session.scalar(select(ProcessInstance.id).where(
@@ -46,8 +53,7 @@ def start_submission_cycle(engine: Engine, session: Session, viewer: Viewer, mun
     data: dict[str, Any] = {"case_number": key, "municipality_code": municipality_code,
                             "period_from": period_from.isoformat(),
                             "period_to": period_to.isoformat()}
-    return engine.start(P3_KEY, data, business_key=key,
-                        actor=Actor(viewer.username, frozenset(viewer.groups)),
+    return engine.start(P3_KEY, data, business_key=key, actor=actor,
                         scope=Scope.for_process(P3_KEY, municipality_code=municipality_code))
 
 

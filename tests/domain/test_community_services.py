@@ -30,10 +30,10 @@ PROVIDER = Provider("SP-X", "X", "RIGA", frozenset({"HOME_CARE", "DAY_CENTRE"}))
 
 def record(**changes: object) -> ServiceRecordData:
     # 28 days of February 2035 = 4 weeks.
-    values: dict[str, object] = dict(
-        personal_code="010180-10006", service_type="HOME_CARE", provider_code="SP-X",
-        period_from=date(2035, 2, 1), period_to=date(2035, 2, 28), volume=Decimal(40), unit="HOURS",
-        cost_cents=32000)
+    values: dict[str, object] = {
+        "personal_code": "010180-10006", "service_type": "HOME_CARE", "provider_code": "SP-X",
+        "period_from": date(2035, 2, 1), "period_to": date(2035, 2, 28), "volume": Decimal(40), "unit": "HOURS",
+        "cost_cents": 32000}
     values.update(changes)
     return ServiceRecordData(**values)  # type: ignore[arg-type]
 

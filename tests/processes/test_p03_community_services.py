@@ -300,3 +300,18 @@ def test_a_month_not_submitted_by_the_fifteenth_reminds_and_escalates(p3: Servic
     assert any(kind == "reminder" for kind, _groups in sent)
     # The task stays open: the month can still be submitted late.
     assert open_task(p3, iid).id == submit.id
+
+
+def test_the_monthly_calendar_opens_each_municipalitys_submission_once(p3: Services) -> None:
+    from app.community_services.schedule import start_month
+
+    period = f"{PERIOD_FROM:%Y-%m}"
+    started = start_month(p3, period)
+    with p3.sessions() as session:
+        keys = sorted(session.scalars(select(ProcessInstance.business_key).where(
+            ProcessInstance.process_key == P3_KEY)))
+        scopes = {i.business_key: i.municipality_code for i in session.scalars(
+            select(ProcessInstance).where(ProcessInstance.process_key == P3_KEY))}
+    assert keys == [f"P3-JELGAVA-{period}", f"P3-RIGA-{period}"] and len(started) == 2
+    assert scopes == {f"P3-JELGAVA-{period}": "JELGAVA", f"P3-RIGA-{period}": "RIGA"}
+    assert start_month(p3, period) == []
