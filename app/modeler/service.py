@@ -115,11 +115,17 @@ def documentation(docs_dir: Path, process_key: str) -> str:
     """The process's page in docs/processes, as text ('' when it has none)."""
     if not process_key.replace("_", "").isalnum():
         return ""
-    path = docs_dir / f"{process_key}.md"
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return ""
+    # A page is named after the key, or after the programme's process number (P1.md for p01_…).
+    names = [f"{process_key}.md"]
+    prefix = process_key.split("_", 1)[0]
+    if len(prefix) == 3 and prefix[0] == "p" and prefix[1:].isdigit():
+        names.append(f"P{int(prefix[1:])}.md")
+    for name in names:
+        try:
+            return (docs_dir / name).read_text(encoding="utf-8")
+        except OSError:
+            continue
+    return ""
 
 
 def forms_used(source: str) -> list[str]:
