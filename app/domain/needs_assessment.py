@@ -7,11 +7,13 @@ that the one place to change them is obvious.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .calendar import add_months, parse_date
+from .findings import Finding
 from .service_types import ADULT_SERVICE_TYPES, service_type_name
 
 # The interview is held within 30 days of the application: the DI programme's planning assumed an
@@ -74,58 +76,90 @@ def needs_summary(levels: dict[str, int]) -> dict[str, Any]:
             "high_need_domains": sorted(k for k, v in levels.items() if v >= 3)}
 
 
-def plan_problems(plan: dict[str, Any]) -> list[str]:
+def plan_findings(plan: Mapping[str, Any]) -> list[Finding]:
     """What is wrong with an IAP, in words a caseworker can act on; empty when it may be sent.
 
     The services must be the seven adult service types (DOMAIN, P3), each once, each with hours a
     week (more than 0, at most ``MAX_SERVICE_HOURS_PER_WEEK``) or a frequency; at least one goal;
-    valid_to after valid_from and at most ``MAX_PLAN_VALIDITY_MONTHS`` later.
+    valid_to after valid_from and at most ``MAX_PLAN_VALIDITY_MONTHS`` later. Field paths are the
+    IAP form's.
     """
-    problems: list[str] = []
+    found: list[Finding] = []
     goals = [str(g).strip() for g in plan.get("goals") or [] if str(g).strip()]
     if not goals:
-        problems.append("the plan has no goal")
+        found.append(Finding("goals", "Plānā nav neviena mērķa.", "the plan has no goal"))
     services = plan.get("services") or []
     if not services:
-        problems.append("the plan lists no service")
+        found.append(Finding("services", "Plānā nav neviena pakalpojuma.",
+                             "the plan lists no service"))
     seen: set[str] = set()
-    for number, service in enumerate(services, start=1):
+    for index, service in enumerate(services):
+        number, at = index + 1, f"services.{index}"
         code = str(service.get("service_type") or "")
         if code not in ADULT_SERVICE_TYPES:
-            problems.append(f"service {number}: '{code}' is not one of the seven service types")
+            found.append(Finding(f"{at}.service_type",
+                                 f"{number}. pakalpojums nav neviens no septiņiem pakalpojumu veidiem.",
+                                 f"service {number}: '{code}' is not one of the seven service types"))
             continue
         if code in seen:
-            problems.append(f"service {number}: {code} is listed twice")
+            found.append(Finding(f"{at}.service_type",
+                                 f"{number}. pakalpojums «{service_type_name(code)}» plānā jau ir.",
+                                 f"service {number}: {code} is listed twice"))
         seen.add(code)
         hours = service.get("hours_per_week")
         frequency = str(service.get("frequency") or "").strip()
         if hours is None and not frequency:
-            problems.append(f"service {number}: give hours a week or a frequency")
+            found.append(Finding(f"{at}.hours_per_week",
+                                 f"{number}. pakalpojumam norādiet stundas nedēļā vai biežumu.",
+                                 f"service {number}: give hours a week or a frequency"))
         if hours is not None:
             try:
-                value = float(hours)
-            except (TypeError, ValueError):
-                problems.append(f"service {number}: hours a week must be a number")
+                value = Decimal(str(hours))
+            except InvalidOperation:
+                found.append(Finding(f"{at}.hours_per_week",
+                                     f"{number}. pakalpojuma stundām nedēļā jābūt skaitlim.",
+                                     f"service {number}: hours a week must be a number"))
                 continue
             if not 0 < value <= MAX_SERVICE_HOURS_PER_WEEK:
-                problems.append(f"service {number}: {hours} hours a week is outside "
-                                f"0–{MAX_SERVICE_HOURS_PER_WEEK}")
+                found.append(Finding(
+                    f"{at}.hours_per_week",
+                    f"{number}. pakalpojumam stundām nedēļā jābūt no 0 līdz "
+                    f"{MAX_SERVICE_HOURS_PER_WEEK} (norādīts {hours}).",
+                    f"service {number}: {hours} hours a week is outside "
+                    f"0–{MAX_SERVICE_HOURS_PER_WEEK}"))
     try:
         start = parse_date(plan["valid_from"])
     except (KeyError, TypeError, ValueError):
-        problems.append("the plan has no valid start date")
-        return problems
+        found.append(Finding("valid_from", "Norādiet plāna sākuma datumu.",
+                             "the plan has no valid start date"))
+        return found
     if plan.get("valid_to"):
         try:
             end = parse_date(plan["valid_to"])
         except (TypeError, ValueError):
-            problems.append("the plan's end date is not a date")
-            return problems
+            found.append(Finding("valid_to", "Plāna beigu datums nav datums.",
+                                 "the plan's end date is not a date"))
+            return found
         if end < start:
-            problems.append("the plan ends before it starts")
+            found.append(Finding("valid_to", "Plāns beidzas pirms tas sākas.",
+                                 "the plan ends before it starts"))
         elif end >= add_months(start, MAX_PLAN_VALIDITY_MONTHS):
-            problems.append(f"the plan may be made for at most {MAX_PLAN_VALIDITY_MONTHS} months")
-    return problems
+            found.append(Finding(
+                "valid_to",
+                f"Plānu var sastādīt ne ilgākam laikam kā {MAX_PLAN_VALIDITY_MONTHS} mēneši.",
+                f"the plan may be made for at most {MAX_PLAN_VALIDITY_MONTHS} months"))
+    return found
+
+
+def plan_problems(plan: Mapping[str, Any]) -> list[str]:
+    """The same findings as sentences, for the process data and for SOPA's deliveries."""
+    return [finding.message_en for finding in plan_findings(plan)]
+
+
+def iap_form_findings(data: Mapping[str, Any]) -> list[Finding]:
+    """The IAP form's rule: its goals are rows of ``{goal}``, as the process reads them."""
+    goals = [row.get("goal", "") for row in data.get("goals") or [] if isinstance(row, Mapping)]
+    return plan_findings({**data, "goals": goals})
 
 
 def _interview_due(application_date: str) -> str:
@@ -179,3 +213,5 @@ SCRIPT_HELPERS: dict[str, Callable[..., Any]] = {
     "p01_needs_summary": needs_summary,
     "p01_plan_problems": plan_problems,
 }
+
+FORM_RULES = {"p01_iap": iap_form_findings}

@@ -1072,7 +1072,31 @@ def validate(schema: Schema, data: Mapping[str, Any],
     for error in sorted(validator.iter_errors(dict(data)), key=lambda e: [str(p) for p in e.path]):
         for name, message in _messages(error, translations, lang):
             _add(errors, name, message)
+    if not errors:
+        # The domain's rules read well-formed data only, so they run once the schema holds.
+        for name, message in _rule_messages(schema, data, lang):
+            _add(errors, name, message)
     return errors
+
+
+def _rule_messages(schema: Schema, data: Mapping[str, Any], lang: str) -> Iterator[tuple[str, str]]:
+    """The findings of the domain rules the form names in ``x-rules`` (app.domain.findings)."""
+    names = schema.get("x-rules") or []
+    if not names:
+        return
+    from app.domain.findings import form_rules
+
+    known = form_rules()
+    for name in names if isinstance(names, list) else [names]:
+        rule = known.get(str(name))
+        if rule is None:
+            # A modelling mistake: say so rather than let unchecked data through.
+            yield FORM_ERRORS, (f"The form names the rule '{name}', which the product does not have."
+                                if lang == "en" else
+                                f"Veidlapa atsaucas uz noteikumu '{name}', kura sistēmā nav.")
+            continue
+        for finding in rule(data):
+            yield finding.field or FORM_ERRORS, finding.message(lang)
 
 
 def validate_submission(schema: Schema, submission: Submission,
