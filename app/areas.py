@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from types import ModuleType
 from typing import Any
@@ -65,3 +66,19 @@ def previous_month(today: date) -> str:
     first = today.replace(day=1)
     last_month = first - timedelta(days=1)
     return f"{last_month.year:04d}-{last_month.month:02d}"
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """A page of an area in the main menu, for the organisation kinds whose work it is (the page
+    itself still checks access; the menu only leaves out what would be empty)."""
+
+    endpoint: str
+    label: str  # an English msgid, translated where the menu is drawn
+    organisation_kinds: frozenset[str]
+
+
+def menu_for(organisation_kind: str | None) -> list[MenuItem]:
+    """The areas' menu items (``<area>.views.MENU``) for a person of this organisation kind."""
+    return [item for module in area_modules("views") for item in getattr(module, "MENU", ())
+            if organisation_kind in item.organisation_kinds]

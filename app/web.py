@@ -36,6 +36,7 @@ from app.engine.errors import (
 )
 from app.forms.attachments import format_size
 from app.forms.service import FormNotFound
+from app.texts import N_
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +57,6 @@ SECURITY_HEADERS = {
 }
 
 
-def N_(message: str) -> str:
-    """Marks a text for the catalog where it is translated later (here: by flask-login)."""
-    return message
 
 
 def register_web(app: Flask) -> None:
@@ -74,7 +72,8 @@ def register_web(app: Flask) -> None:
     app.before_request(_check_csrf)
     app.after_request(_security_headers)
     app.jinja_env.globals.update(csrf_token=csrf_token, csrf_field=CSRF_FIELD,
-                                 current_language=current_language, languages=LANGUAGES)
+                                 current_language=current_language, languages=LANGUAGES,
+                                 area_menu=_area_menu)
     app.add_template_filter(format_lv, "lv_date")
     app.add_template_filter(format_lv_datetime, "lv_datetime")
 
@@ -105,6 +104,16 @@ def register_web(app: Flask) -> None:
     for views in area_modules("views"):
         app.register_blueprint(views.bp)
     app.add_url_rule("/healthz", "healthz", healthz)
+
+
+def _area_menu() -> list[Any]:
+    """The process areas' pages for the signed-in person's organisation (app.areas.MenuItem)."""
+    from app.access.request import current_viewer
+    from app.areas import menu_for
+
+    if not current_user.is_authenticated:
+        return []
+    return menu_for(current_viewer().organisation_kind)
 
 
 # --- translations --------------------------------------------------------------------------------

@@ -11,8 +11,11 @@ from flask_login import login_required
 
 from app import services_of
 from app.access.request import current_viewer, log_view
+from app.access.scope import VSAC
+from app.areas import MenuItem
 from app.db import transaction
 from app.domain import community_preparation as rules
+from app.texts import N_
 
 from . import service
 
@@ -71,3 +74,7 @@ def activity_log(person_id: int) -> ResponseReturnValue:
                            errors=errors, today=date.today().isoformat(),
                            levels=rules.INDEPENDENCE_LEVELS, form=request.form), \
         (422 if errors else 200)
+
+
+MENU = (MenuItem("community_preparation.residents", N_("Daily activity log"),
+                 frozenset({VSAC})),)

@@ -26,13 +26,15 @@ from werkzeug.wrappers.response import Response as BaseResponse
 from app import services_of
 from app.access import log as access_log
 from app.access.request import current_viewer, deny, log_view
-from app.access.scope import MUNICIPALITY, Viewer
+from app.access.scope import MINISTRY, MUNICIPALITY, PLANNING_REGION, Viewer
+from app.areas import MenuItem
 from app.cases.service import NotAllowed
 from app.db import transaction
 from app.db.models import ProcessInstance, ServiceRecord
 from app.documents.service import format_eur
 from app.domain.community_services import UNITS
 from app.domain.service_types import ADULT_SERVICE_TYPES, service_type_name
+from app.texts import N_
 from app.web import current_language
 
 from . import records
@@ -253,3 +255,7 @@ def correct(record_id: int) -> BaseResponse:
             flash(_("The corrected record is received; it is validated when you complete the correction task."),
                   "success")
     return redirect(url_for("community_services.errors", month=f"{month:%Y-%m}"))
+
+
+MENU = (MenuItem("community_services.index", N_("Service records"),
+                 frozenset({MUNICIPALITY, PLANNING_REGION, MINISTRY})),)

@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 from app import services_of
 from app.access import log as access_log
 from app.access.request import current_viewer, log_view
-from app.access.scope import record_filter
+from app.access.scope import MINISTRY, MUNICIPALITY, record_filter
+from app.areas import MenuItem
 from app.db.models import CaseDocument, ProcessInstance
 from app.documents.service import format_eur
 from app.domain import group_homes as rules
+from app.texts import N_
 
 from . import service
 
@@ -82,3 +84,7 @@ def report_csv(instance_id: int) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+MENU = (MenuItem("group_homes.reports", N_("Group-home reports"),
+                 frozenset({MUNICIPALITY, MINISTRY})),)

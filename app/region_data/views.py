@@ -10,7 +10,10 @@ from flask_login import login_required
 from app import services_of
 from app.access import log as access_log
 from app.access.request import current_viewer, deny
+from app.access.scope import MINISTRY, PLANNING_REGION
+from app.areas import MenuItem
 from app.domain.child_assessment import child_group_name, service_name
+from app.texts import N_
 from app.web import current_language
 
 from . import service
@@ -100,3 +103,7 @@ def _download(content: bytes, mimetype: str, name: str) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+MENU = (MenuItem("region_data.index", N_("Regional data"),
+                 frozenset({PLANNING_REGION, MINISTRY})),)
