@@ -83,11 +83,12 @@ def check_placement(home: GroupHome, stays: Iterable[StayPeriod], start: date,
     """A person may be placed only in a group home of the placing municipality and only while a
     place is free on the start date (the home's registered capacity)."""
     if home.municipality_code != municipality_code:
-        raise PlacementRefused(f"Grupu māja {home.name} nav pašvaldības {municipality_code} "
-                               "grupu māja")
+        raise PlacementRefused(f"{home.name} nav pašvaldības {municipality_code} grupu māja; "
+                               "izvēlieties savas pašvaldības grupu māju")
     if occupied_on(stays, home.code, start) >= home.capacity:
-        raise PlacementRefused(f"Grupu mājā {home.name} {start.strftime('%d.%m.%Y')} nav brīvu "
-                               f"vietu (ietilpība {home.capacity})")
+        raise PlacementRefused(f"{home.name}: {start.strftime('%d.%m.%Y')} nav brīvu vietu "
+                               f"(ietilpība {home.capacity}); izvēlieties citu grupu māju vai "
+                               "vēlāku datumu")
 
 
 def check_transfer(target: GroupHome, stays: Iterable[StayPeriod], on: date,
@@ -97,8 +98,8 @@ def check_transfer(target: GroupHome, stays: Iterable[StayPeriod], on: date,
         raise PlacementRefused("Pārvietošana ir uz citas pašvaldības grupu māju; tās pašas "
                                "pašvaldības mājas maiņa ir jauna ievietošana")
     if occupied_on(stays, target.code, on) >= target.capacity:
-        raise PlacementRefused(f"Grupu mājā {target.name} {on.strftime('%d.%m.%Y')} nav brīvu "
-                               f"vietu (ietilpība {target.capacity})")
+        raise PlacementRefused(f"{target.name}: {on.strftime('%d.%m.%Y')} nav brīvu vietu "
+                               f"(ietilpība {target.capacity})")
 
 
 def period_bounds(period: str) -> tuple[date, date]:

@@ -229,6 +229,23 @@ def field_id(name: str) -> str:
     return "field-" + name.replace(".", "-")
 
 
+def notices(schema: Schema, data: Mapping[str, Any]) -> list[str]:
+    """What the process wants the person to read before filling in the form: the values of the
+    task-data variables the schema names in ``x-notice`` (why the task came back, say; a dotted
+    name reads a field of a result), as lines of text; empty values are left out."""
+    names = schema.get("x-notice") or []
+    found: list[str] = []
+    for name in names if isinstance(names, list) else [names]:
+        value: Any = data
+        for step in str(name).split("."):  # "placement.reason": a field of a result
+            value = value.get(step) if isinstance(value, Mapping) else None
+        values = value if isinstance(value, list) else [value]
+        found.extend(str(item).strip() for item in values
+                     if item is not None and not isinstance(item, (dict, bool))
+                     and str(item).strip())
+    return found
+
+
 def form_title(schema: Schema, lang: str) -> str:
     return localised(schema, "title", lang)
 

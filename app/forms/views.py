@@ -190,8 +190,11 @@ def page_context(services: Services, task: HumanTask, schema: forms.Schema | Non
             translations=get_translations())
     form = forms.build_form(schema, lang, values, errors, files=files, focus=focus,
                             translations=get_translations()) if schema is not None else None
+    shown_notices = forms.notices(schema, services.engine.task_data(task.id)) \
+        if schema is not None and schema.get("x-notice") else []
     return {
         "form": form,
+        "notices": shown_notices,
         "draft_saved_at": _when(draft.saved_at) if draft is not None else "",
         "summaries": earlier,
         "file_size": lambda size: attachments.format_size(size, lang),
