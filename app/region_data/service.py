@@ -5,17 +5,23 @@ and services of its own municipalities, the ministry every region's. A municipal
 that is outside the viewer's choice raises ``OutsideScope`` (the page answers 404), so a tampered
 filter never widens what is returned.
 
-Sources: assessments are the P1/P2 process instances (record kind "assessment"); services are the
-instances of record kind "service" (P3–P8). For P2 the child group and the services needed come
-from what the tasks submitted (``app.child_assessment.service.assessment_facts``).
+Sources: assessments are the P1/P2 process instances (record kind "assessment"); service cases are
+the instances of record kind "service" (P3–P8); services delivered are the accepted P3 service
+records (``app.community_services.records.accepted_records``). For P2 the child group and the
+services needed come from what the tasks submitted (``app.child_assessment.service.assessment_facts``).
+
+The three tabs share one filter check (``check_filters``) and one pair of writers (``to_csv``,
+``to_xlsx``): a tab gives typed cells (text, dates, ``Euro``, ``Decimal``) and the writer decides
+how each type is written.
 """
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 from openpyxl import Workbook
 from sqlalchemy import or_, select
@@ -26,15 +32,23 @@ from app.access.scope import MINISTRY, MUNICIPALITY, PLANNING_REGION, Viewer, re
 from app.cases import personal_codes
 from app.child_assessment.service import PROCESS_KEY as P2_KEY
 from app.child_assessment.service import assessment_facts
-from app.db.models import Organisation, Person, ProcessInstance
+from app.community_services.providers import registered_providers
+from app.community_services.records import accepted_records, visible_records
+from app.db.models import Organisation, Person, ProcessInstance, ServiceRecord
+from app.documents.service import format_eur
 from app.domain.calendar import RIGA, format_lv
 from app.domain.child_assessment import all_service_codes
+from app.domain.service_types import ADULT_SERVICE_TYPES, service_type_name
+from app.texts import N_
 
 ASSESSMENTS = "assessments"
-SERVICES = "services"
-TABS = {ASSESSMENTS: record_kinds.ASSESSMENT, SERVICES: record_kinds.SERVICE}
+SERVICES = "services"  # service cases: the P3–P8 process instances
+DELIVERED = "delivered"  # services delivered: the accepted P3 service records
+TABS = {ASSESSMENTS: record_kinds.ASSESSMENT, SERVICES: record_kinds.SERVICE,
+        DELIVERED: record_kinds.SERVICE}
 # The programme processes each tab offers, by number (process keys begin p01_ … p08_).
-PROCESSES = {ASSESSMENTS: (1, 2), SERVICES: (3, 4, 5, 6, 7, 8)}
+PROCESSES: dict[str, tuple[int, ...]] = {ASSESSMENTS: (1, 2), SERVICES: (3, 4, 5, 6, 7, 8),
+                                         DELIVERED: ()}
 ROW_LIMIT = 5000  # a page shows this many; an export carries them all
 
 
@@ -80,21 +94,39 @@ def selectable_municipalities(session: Session, viewer: Viewer) -> list[Organisa
     return list(session.scalars(query))
 
 
-def service_type_codes() -> list[str]:
-    return all_service_codes()
+def service_type_codes(tab: str) -> list[str]:
+    """The service types a tab filters by: the services a P2 assessment found a child needs, or
+    the seven adult community-service types of P3 records; the service-case tab has none."""
+    if tab == ASSESSMENTS:
+        return all_service_codes()
+    if tab == DELIVERED:
+        return list(ADULT_SERVICE_TYPES)
+    return []
 
 
-def select_rows(session: Session, viewer: Viewer, filters: Filters,
-                limit: int | None = None) -> list[Row]:
+def check_filters(session: Session, viewer: Viewer, filters: Filters) -> list[str]:
+    """Refuse (``OutsideScope``) a filter outside the viewer's choices; return the municipality
+    codes the selection may read (one chosen, or all the viewer may select)."""
     if not may_select(viewer):
         raise OutsideScope("this organisation does not select regional data")
     if filters.tab not in TABS:
         raise OutsideScope("no such tab")
-    if filters.municipality and filters.municipality not in {
-            m.code for m in selectable_municipalities(session, viewer)}:
+    codes = [m.code for m in selectable_municipalities(session, viewer)]
+    if filters.municipality and filters.municipality not in codes:
         raise OutsideScope("municipality outside the viewer's region")
     if filters.process is not None and filters.process not in PROCESSES[filters.tab]:
         raise OutsideScope("no such process on this tab")
+    if filters.service_type and filters.service_type not in service_type_codes(filters.tab):
+        raise OutsideScope("no such service type on this tab")
+    return [filters.municipality] if filters.municipality else codes
+
+
+def select_rows(session: Session, viewer: Viewer, filters: Filters,
+                limit: int | None = None) -> list[Row]:
+    """The assessment and service-case tabs: process instances."""
+    check_filters(session, viewer, filters)
+    if filters.tab == DELIVERED:
+        raise OutsideScope("services delivered are records: select_delivered")
     query = (select(ProcessInstance, Person.personal_code)
              .outerjoin(Person, Person.id == ProcessInstance.person_id)
              .where(record_filter(viewer, ProcessInstance),
@@ -132,48 +164,161 @@ def select_rows(session: Session, viewer: Viewer, filters: Filters,
     return rows
 
 
-# The export's columns, in order (docs/region_data.md describes them).
-COLUMNS = ("process", "case_reference", "personal_code", "municipality_code", "status",
-           "started_on", "ended_on", "child_group", "services")
-COLUMN_TITLES = {
-    "process": "Process", "case_reference": "Case", "personal_code": "Personal code",
-    "municipality_code": "Municipality", "status": "Status", "started_on": "Started",
-    "ended_on": "Ended", "child_group": "Child group", "services": "Services needed",
+@dataclass(frozen=True)
+class Euro:
+    """An amount kept in whole cents, so it is never a float on its way to a page or a file."""
+
+    cents: int
+
+    @property
+    def amount(self) -> Decimal:
+        return (Decimal(self.cents) / 100).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class DeliveredRow:
+    record_id: int
+    personal_code: str  # masked unless the viewer works on the records
+    municipality_code: str
+    service_type: str
+    provider_code: str
+    provider_name: str
+    period_from: date
+    period_to: date
+    volume: Decimal
+    unit: str  # HOURS | DAYS | SESSIONS
+    cost: Euro
+
+
+@dataclass(frozen=True)
+class Totals:
+    records: int
+    persons: int
+    cost: Euro
+
+
+@dataclass(frozen=True)
+class Delivered:
+    rows: list[DeliveredRow]  # at most the limit asked for
+    totals: Totals  # of the whole selection, however many rows are shown
+
+
+def select_delivered(session: Session, viewer: Viewer, filters: Filters,
+                     limit: int | None = None) -> Delivered:
+    """Services delivered: the accepted service records the viewer may read, of the chosen
+    municipality and service type, whose period overlaps the one asked for."""
+    if filters.tab != DELIVERED:
+        raise OutsideScope("not the services-delivered tab")
+    codes = check_filters(session, viewer, filters)
+    # The ministry without a municipality chosen reads every municipality, listed or not.
+    every = viewer.organisation_kind == MINISTRY and not filters.municipality
+    found = _in_scope(session, viewer, accepted_records(
+        session, municipality_codes=None if every else codes, period_from=filters.period_from,
+        period_to=filters.period_to, service_type=filters.service_type or None))
+    found.sort(key=lambda r: (r.period_from, r.municipality_code or "", r.id))
+    providers = registered_providers()
+    rows = []
+    for record in found[:limit] if limit is not None else found:
+        provider = providers.get(record.provider_code)
+        shown = record.personal_code
+        if shown and not viewer.works_on_cases:
+            shown = personal_codes.masked(shown)
+        rows.append(DeliveredRow(
+            record_id=record.id, personal_code=shown, municipality_code=record.municipality_code or "",
+            service_type=record.service_type, provider_code=record.provider_code,
+            provider_name=provider.name if provider else record.provider_code,
+            period_from=record.period_from, period_to=record.period_to,
+            volume=Decimal(record.volume), unit=record.unit, cost=Euro(int(record.cost_cents))))
+    totals = Totals(records=len(found), persons=len({r.personal_code for r in found}),
+                    cost=Euro(sum(int(r.cost_cents) for r in found)))
+    return Delivered(rows, totals)
+
+
+def _in_scope(session: Session, viewer: Viewer, records: list[ServiceRecord]) -> list[ServiceRecord]:
+    """Keep the records ``record_filter`` lets the viewer read: ``accepted_records`` knows no viewer,
+    so its answer goes through ``visible_records`` before anything is shown."""
+    ids = [r.id for r in records]
+    allowed: set[int] = set()
+    for start in range(0, len(ids), 5000):  # under SQLite's limit of bound parameters
+        allowed.update(session.scalars(visible_records(viewer).with_only_columns(ServiceRecord.id)
+                                       .where(ServiceRecord.id.in_(ids[start:start + 5000]))))
+    return [r for r in records if r.id in allowed]
+
+
+# Each export's columns, in order (docs/region_data.md describes them), and its sheet's name;
+# the titles are msgids the view translates into the reader's language.
+COLUMN_TITLES: dict[str, tuple[str, ...]] = {
+    ASSESSMENTS: (N_("Process"), N_("Case"), N_("Personal code"), N_("Municipality"), N_("Status"),
+                  N_("Started"), N_("Ended"), N_("Child group"), N_("Services needed")),
+    DELIVERED: (N_("Personal code"), N_("Municipality"), N_("Service type"), N_("Provider"),
+                N_("Provider code"), N_("Period from"), N_("Period to"), N_("Volume"), N_("Unit"),
+                N_("Cost, EUR")),
 }
+COLUMN_TITLES[SERVICES] = COLUMN_TITLES[ASSESSMENTS]
+SHEET_TITLES = {ASSESSMENTS: N_("Persons assessed"), SERVICES: N_("Service cases"),
+                DELIVERED: N_("Services delivered")}
+EURO_FORMAT = '#,##0.00 "€"'
 
 
-def _cells(row: Row) -> list[str]:
+def instance_cells(row: Row) -> list[object]:
     return [f"P{row.process_number}", row.case_reference, row.personal_code, row.municipality_code,
-            row.status, format_lv(row.started_on), format_lv(row.ended_on) if row.ended_on else "",
-            row.child_group, " ".join(row.services)]
+            row.status, row.started_on, row.ended_on, row.child_group, " ".join(row.services)]
 
 
-def to_csv(rows: Sequence[Row], titles: Sequence[str]) -> bytes:
+def delivered_cells(row: DeliveredRow, lang: str = "lv") -> list[object]:
+    return [row.personal_code, row.municipality_code, service_type_name(row.service_type, lang),
+            row.provider_name, row.provider_code, row.period_from, row.period_to, row.volume,
+            row.unit, row.cost]
+
+
+def euro_text(amount: Euro) -> str:
+    """1 234,50: the documents' way of writing euro (``format_eur``) without the sign."""
+    return format_eur(amount.cents).removesuffix(" €")
+
+
+def volume_text(volume: Decimal) -> str:
+    """A volume as Latvians write it: 12,5 or 20, never 20.00."""
+    return f"{volume.normalize():f}".replace(".", ",")
+
+
+def _csv_text(cell: object) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, date):
+        return format_lv(cell)
+    if isinstance(cell, Euro):
+        return euro_text(cell)
+    if isinstance(cell, Decimal):
+        return volume_text(cell)
+    return str(cell)
+
+
+def to_csv(titles: Sequence[str], lines: Iterable[Sequence[object]]) -> bytes:
     """UTF-8 with a byte-order mark (so Excel reads the Latvian letters), ``;`` between fields
-    (the list separator of Latvian Excel), dates DD.MM.YYYY."""
+    (the list separator of Latvian Excel), dates DD.MM.YYYY, euro 1 234,50."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(titles)
-    for row in rows:
-        writer.writerow(_cells(row))
+    for line in lines:
+        writer.writerow([_csv_text(cell) for cell in line])
     return out.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(rows: Sequence[Row], titles: Sequence[str], sheet_title: str) -> bytes:
-    """One sheet, a header row, dates as real dates shown DD.MM.YYYY."""
+def to_xlsx(titles: Sequence[str], lines: Iterable[Sequence[object]], sheet_title: str) -> bytes:
+    """One sheet, a header row, dates as real dates shown DD.MM.YYYY, euro as numbers with two
+    decimals in a euro format, volumes as numbers."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = sheet_title[:31]
     sheet.append(list(titles))
-    for row in rows:
-        cells: list[object] = list(_cells(row))
-        cells[5] = row.started_on
-        cells[6] = row.ended_on
-        sheet.append(cells)
-    for column in ("F", "G"):
-        for cell in sheet[column][1:]:
-            cell.number_format = "DD.MM.YYYY"
+    for number, line in enumerate(lines, start=2):
+        sheet.append([cell.amount if isinstance(cell, Euro) else cell for cell in line])
+        for column, cell in enumerate(line, start=1):
+            if isinstance(cell, date):
+                sheet.cell(row=number, column=column).number_format = "DD.MM.YYYY"
+            elif isinstance(cell, Euro):
+                sheet.cell(row=number, column=column).number_format = EURO_FORMAT
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

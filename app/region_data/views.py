@@ -12,7 +12,9 @@ from app.access import log as access_log
 from app.access.request import current_viewer, deny
 from app.access.scope import MINISTRY, PLANNING_REGION
 from app.areas import MenuItem
+from app.documents.service import format_eur
 from app.domain.child_assessment import child_group_name, service_name
+from app.domain.service_types import service_type_name
 from app.texts import N_
 from app.web import current_language
 
@@ -38,12 +40,15 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def _rows(filters: service.Filters, limit: int | None) -> list[service.Row]:
+def _select(filters: service.Filters, limit: int | None) -> list[service.Row] | service.Delivered:
+    """The tab's selection; anything outside the viewer's choices is a logged 404."""
     viewer = current_viewer()
     if not service.may_select(viewer):
         deny("region_data", None)
     try:
         with services_of(current_app).sessions() as session:
+            if filters.tab == service.DELIVERED:
+                return service.select_delivered(session, viewer, filters, limit)
             return service.select_rows(session, viewer, filters, limit)
     except service.OutsideScope:
         deny("region_data", None)
@@ -53,7 +58,7 @@ def _rows(filters: service.Filters, limit: int | None) -> list[service.Row]:
 @login_required
 def index() -> str:
     filters = _filters()
-    rows = _rows(filters, service.ROW_LIMIT)
+    selected = _select(filters, service.ROW_LIMIT)
     viewer = current_viewer()
     access_log.record_access(services_of(current_app).sessions, viewer, access_log.SEARCH,
                              "region_data", None, request.path)
@@ -61,27 +66,39 @@ def index() -> str:
         municipalities = [(m.code, m.name_lv if current_language() == "lv" else m.name_en)
                           for m in service.selectable_municipalities(session, viewer)]
     lang = current_language()
+    delivered = selected if isinstance(selected, service.Delivered) else None
+    rows = delivered.rows if delivered else selected
+    name_of = (lambda code: service_type_name(code, lang)) if delivered else (
+        lambda code: service_name(code, lang))
     return render_template(
-        "region_data/index.html", filters=filters, rows=rows, municipalities=municipalities,
-        processes=service.PROCESSES[filters.tab], tabs=service.TABS,
-        service_types=[(code, service_name(code, lang)) for code in service.service_type_codes()],
+        "region_data/index.html", filters=filters, rows=rows, totals=delivered.totals if delivered else None,
+        municipalities=municipalities, processes=service.PROCESSES[filters.tab],
+        service_types=[(code, name_of(code)) for code in service.service_type_codes(filters.tab)],
         group_name=lambda code: child_group_name(code, lang) if code else "",
-        service_name=lambda code: service_name(code, lang), limit=service.ROW_LIMIT,
+        service_name=name_of, euro=lambda amount: format_eur(amount.cents),
+        volume=service.volume_text, limit=service.ROW_LIMIT,
         export_args={k: v for k, v in request.args.items() if v})
 
 
-def _titles() -> list[str]:
-    return [_(service.COLUMN_TITLES[column]) for column in service.COLUMNS]
+def _export(filters: service.Filters) -> tuple[list[str], list[list[object]]]:
+    """The export's translated header and typed lines; the access log records the export."""
+    selected = _select(filters, None)
+    access_log.record_access(services_of(current_app).sessions, current_viewer(),
+                             access_log.EXPORT, "region_data", None, request.path)
+    lang = current_language()
+    if isinstance(selected, service.Delivered):
+        lines = [service.delivered_cells(row, lang) for row in selected.rows]
+    else:
+        lines = [service.instance_cells(row) for row in selected]
+    return [_(title) for title in service.COLUMN_TITLES[filters.tab]], lines
 
 
 @bp.get("/region-data/export.csv")
 @login_required
 def export_csv() -> Response:
     filters = _filters()
-    rows = _rows(filters, None)
-    access_log.record_access(services_of(current_app).sessions, current_viewer(),
-                             access_log.EXPORT, "region_data", None, request.path)
-    return _download(service.to_csv(rows, _titles()), "text/csv; charset=utf-8",
+    titles, lines = _export(filters)
+    return _download(service.to_csv(titles, lines), "text/csv; charset=utf-8",
                      f"region-data-{filters.tab}.csv")
 
 
@@ -89,11 +106,8 @@ def export_csv() -> Response:
 @login_required
 def export_xlsx() -> Response:
     filters = _filters()
-    rows = _rows(filters, None)
-    access_log.record_access(services_of(current_app).sessions, current_viewer(),
-                             access_log.EXPORT, "region_data", None, request.path)
-    sheet = _("Persons assessed") if filters.tab == service.ASSESSMENTS else _("Services delivered")
-    return _download(service.to_xlsx(rows, _titles(), sheet),
+    titles, lines = _export(filters)
+    return _download(service.to_xlsx(titles, lines, _(service.SHEET_TITLES[filters.tab])),
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      f"region-data-{filters.tab}.xlsx")
 
