@@ -221,13 +221,15 @@ def visible_records(viewer: Viewer) -> Select[ServiceRecord]:
     return select(ServiceRecord).where(record_filter(viewer, ServiceRecord))
 
 
-def accepted_records(session: Session, *, municipality_codes: Sequence[str] | None = None,
+def accepted_records(session: Session, *, viewer: Viewer | None = None,
+                     municipality_codes: Sequence[str] | None = None,
                      period_from: date | None = None, period_to: date | None = None,
                      service_type: str | None = None,
                      person_id: int | None = None) -> list[ServiceRecord]:
-    """The accepted service records: what monitoring and open data D9 count. Callers that show
-    them to a person filter by scope first (``visible_records``); the open-data job reads all."""
-    query = select(ServiceRecord).where(ServiceRecord.status == "accepted")
+    """The accepted service records: what monitoring and open data D9 count. Given a ``viewer``,
+    only those in their scope (what a person is shown); without one, all (the open-data job)."""
+    query = (visible_records(viewer) if viewer is not None
+             else select(ServiceRecord)).where(ServiceRecord.status == "accepted")
     if municipality_codes is not None:
         query = query.where(ServiceRecord.municipality_code.in_(municipality_codes))
     if period_from is not None:

@@ -33,8 +33,8 @@ from app.cases import personal_codes
 from app.child_assessment.service import PROCESS_KEY as P2_KEY
 from app.child_assessment.service import assessment_facts
 from app.community_services.providers import registered_providers
-from app.community_services.records import accepted_records, visible_records
-from app.db.models import Organisation, Person, ProcessInstance, ServiceRecord
+from app.community_services.records import accepted_records
+from app.db.models import Organisation, Person, ProcessInstance
 from app.documents.service import format_eur
 from app.domain.calendar import RIGA, format_lv
 from app.domain.child_assessment import all_service_codes
@@ -212,9 +212,10 @@ def select_delivered(session: Session, viewer: Viewer, filters: Filters,
     codes = check_filters(session, viewer, filters)
     # The ministry without a municipality chosen reads every municipality, listed or not.
     every = viewer.organisation_kind == MINISTRY and not filters.municipality
-    found = _in_scope(session, viewer, accepted_records(
-        session, municipality_codes=None if every else codes, period_from=filters.period_from,
-        period_to=filters.period_to, service_type=filters.service_type or None))
+    found = accepted_records(
+        session, viewer=viewer, municipality_codes=None if every else codes,
+        period_from=filters.period_from, period_to=filters.period_to,
+        service_type=filters.service_type or None)
     found.sort(key=lambda r: (r.period_from, r.municipality_code or "", r.id))
     providers = registered_providers()
     rows = []
@@ -232,17 +233,6 @@ def select_delivered(session: Session, viewer: Viewer, filters: Filters,
     totals = Totals(records=len(found), persons=len({r.personal_code for r in found}),
                     cost=Euro(sum(int(r.cost_cents) for r in found)))
     return Delivered(rows, totals)
-
-
-def _in_scope(session: Session, viewer: Viewer, records: list[ServiceRecord]) -> list[ServiceRecord]:
-    """Keep the records ``record_filter`` lets the viewer read: ``accepted_records`` knows no viewer,
-    so its answer goes through ``visible_records`` before anything is shown."""
-    ids = [r.id for r in records]
-    allowed: set[int] = set()
-    for start in range(0, len(ids), 5000):  # under SQLite's limit of bound parameters
-        allowed.update(session.scalars(visible_records(viewer).with_only_columns(ServiceRecord.id)
-                                       .where(ServiceRecord.id.in_(ids[start:start + 5000]))))
-    return [r for r in records if r.id in allowed]
 
 
 # Each export's columns, in order (docs/region_data.md describes them), and its sheet's name;
