@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.audit.chain import verify_instance_history
 from app.db import transaction
-from app.db.models import Event, ProcessInstance
+from app.db.models import Event, ProcessDefinition, ProcessInstance
 from app.engine import migration
 from app.engine.deploy import deploy_source
 from app.engine.runtime import Actor
@@ -125,7 +125,9 @@ def test_instance_waiting_in_a_removed_element_cannot_move(services: Services) -
     assert outcome.migrated == [] and [c.instance_id for c in outcome.refused] == [iid]
     with pytest.raises(migration.MigrationRefused):
         migration.migrate_instance(services.engine, iid, 2, "owner")
-    assert instance(services, iid).definition_id == 1
+    with services.sessions() as session:
+        stays_on = session.get(ProcessDefinition, instance(services, iid).definition_id)
+        assert stays_on is not None and (stays_on.process_key, stays_on.version) == (P9, 1)
     assert chain_intact(services, iid)
 
 
