@@ -6,6 +6,7 @@ import logging
 import signal
 import sys
 import threading
+from typing import Any
 
 import click
 
@@ -25,6 +26,9 @@ def main() -> None:
     # SpiffWorkflow logs every task state change at INFO: noise for an operator, and its
     # "data" records could carry task data, which holds personal data.
     logging.getLogger("spiff").setLevel(logging.WARNING)
+    # weasyprint reports each rendering step of every PDF at INFO.
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 @main.group()
@@ -98,9 +102,27 @@ def demo_data() -> None:
     """Load demo users and demo cases (only what is missing)."""
     from app.demo import load_demo_data
 
-    services = build_services(_settings())
-    for user in load_demo_data(services):
-        click.echo(f"  {user.username:<12} {user.password:<18} {user.display_name}")
+    # The demo cases go through the external systems' checks (register, SOPA ...): with the
+    # embedded defaults they are answered by the simulators, started for the load and stopped.
+    settings, simulators = _with_simulators(_settings())
+    try:
+        services = build_services(settings)
+        for user in load_demo_data(services):
+            click.echo(f"  {user.username:<12} {user.password:<18} {user.display_name}")
+    finally:
+        for simulator in simulators.values():
+            simulator.stop()
+
+
+def _with_simulators(settings: Settings) -> tuple[Settings, dict[str, Any]]:
+    """With ``start_simulators`` (the embedded default), the simulators of every external system
+    on free loopback ports, and the settings that point the adapters at them."""
+    if not settings.start_simulators:
+        return settings, {}
+    from adapters.simulators import adapter_settings, start_all
+
+    simulators = start_all({})
+    return dataclasses.replace(settings, **adapter_settings(simulators)), simulators  # type: ignore[arg-type]
 
 
 @main.command()
@@ -290,13 +312,7 @@ def run(host: str, port: int) -> None:
     from app.db.migrate import upgrade
     from app.demo import DEMO_USERS
 
-    settings = _settings()
-    simulators = {}
-    if settings.start_simulators:
-        from adapters.simulators import adapter_settings, start_all
-
-        simulators = start_all({})
-        settings = dataclasses.replace(settings, **adapter_settings(simulators))  # type: ignore[arg-type]
+    settings, simulators = _with_simulators(_settings())
     upgrade(settings.database_url)
     services = build_services(settings)
     _deploy(services, settings.processes_dir, "startup")
