@@ -11,31 +11,22 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.registry import AdapterError, CallContext, operation
-from app.db import transaction
-from app.db.models import ProcessInstance
+from app.internal_operations import instance_transaction, job_services
 
 from .plans import PlanError, store_plan_version, version_result
 
 
 @operation("assessment.store_plan_version")
 def store_plan(params: dict[str, Any], call: CallContext) -> dict[str, Any]:
-    if call.services is None or call.instance_id is None:
-        raise AdapterError("assessment.store_plan_version runs only inside the job runner",
-                           retryable=False)
+    name = "assessment.store_plan_version"
+    job_services(name, call)
     source = str(params.get("source") or "")
     plan = params.get("plan")
     if not isinstance(plan, dict):
-        raise AdapterError("assessment.store_plan_version: 'plan' must be an object",
-                           retryable=False)
-    with transaction(call.services.sessions) as session:
-        instance = session.get(ProcessInstance, call.instance_id)
-        if instance is None:
-            raise AdapterError(f"no process instance {call.instance_id}", retryable=False)
-        try:
-            stored, duplicate = store_plan_version(
-                session, instance, source=source, plan=plan,
-                external_reference=params.get("external_reference") or None,
-                idempotency_key=call.idempotency_key, created_by="system")
-        except PlanError as err:
-            raise AdapterError(f"assessment.store_plan_version: {err}", retryable=False) from None
+        raise AdapterError(f"{name}: 'plan' must be an object", retryable=False)
+    with instance_transaction(name, call, PlanError) as (session, instance):
+        stored, duplicate = store_plan_version(
+            session, instance, source=source, plan=plan,
+            external_reference=params.get("external_reference") or None,
+            idempotency_key=call.idempotency_key, created_by="system")
         return version_result(stored, duplicate)

@@ -8,12 +8,12 @@ from sqlalchemy import select
 
 from adapters.registry import AdapterError, CallContext, operation
 from app.access.scope import viewer_of
-from app.db import transaction
 from app.db.models import ProcessInstance
 from app.domain import community_preparation as rules
 from app.domain.calendar import parse_date
 from app.domain.service_types import ADULT_SERVICE_TYPES
 from app.engine.errors import UnknownProcess
+from app.internal_operations import instance_transaction, job_services
 
 from . import service
 
@@ -29,25 +29,16 @@ def _day(value: Any, what: str) -> date:
 
 @operation("community_preparation.record_assessment")
 def record_assessment(params: dict[str, Any], call: CallContext) -> dict[str, Any]:
-    if call.services is None or call.instance_id is None:
-        raise AdapterError("community_preparation.record_assessment runs only inside the job "
-                           "runner", retryable=False)
+    name = "community_preparation.record_assessment"
+    job_services(name, call)
     assessed_on = _day(params.get("assessment_date"), "assessment_date")
     scores = params.get("scores")
     if not isinstance(scores, dict):
-        raise AdapterError("community_preparation.record_assessment: 'scores' must be an object",
-                           retryable=False)
-    with transaction(call.services.sessions) as session:
-        instance = session.get(ProcessInstance, call.instance_id)
-        if instance is None:
-            raise AdapterError(f"no process instance {call.instance_id}", retryable=False)
-        try:
-            row = service.record_assessment(session, instance, assessed_on, scores,
-                                            str(params.get("notes") or ""), "system",
-                                            call.idempotency_key)
-        except rules.ScaleError as err:
-            raise AdapterError(f"community_preparation.record_assessment: {err}",
-                               retryable=False) from None
+        raise AdapterError(f"{name}: 'scores' must be an object", retryable=False)
+    with instance_transaction(name, call, rules.ScaleError) as (session, instance):
+        row = service.record_assessment(session, instance, assessed_on, scores,
+                                        str(params.get("notes") or ""), "system",
+                                        call.idempotency_key)
         number = len(service.assessments_of(session, [instance.id]))
         return {"assessment_id": row.id, "number": number, "total": row.total}
 
@@ -55,9 +46,7 @@ def record_assessment(params: dict[str, Any], call: CallContext) -> dict[str, An
 @operation("community_preparation.hand_over")
 def hand_over(params: dict[str, Any], call: CallContext) -> dict[str, Any]:
     """The person leaves the VSAC: start P1 for them (if asked) and note the P3 services."""
-    if call.services is None or call.instance_id is None:
-        raise AdapterError("community_preparation.hand_over runs only inside the job runner",
-                           retryable=False)
+    services = job_services("community_preparation.hand_over", call)
     leaving = _day(params.get("leaving_date"), "leaving_date")
     wanted = params.get("community_services") or []
     unknown = [code for code in wanted if code not in ADULT_SERVICE_TYPES]
@@ -70,8 +59,8 @@ def hand_over(params: dict[str, Any], call: CallContext) -> dict[str, Any]:
                               "needs_assessment_reference": None}
     if not params.get("start_needs_assessment"):
         return result
-    engine = call.services.engine
-    with call.services.sessions() as session:
+    engine = services.engine
+    with services.sessions() as session:
         instance = session.get(ProcessInstance, call.instance_id)
         if instance is None or instance.person_id is None:
             raise AdapterError(f"no process instance {call.instance_id} about a person",

@@ -7,13 +7,13 @@ from typing import Any
 from adapters.registry import AdapterError, CallContext, operation
 from app.db import transaction
 from app.domain.calendar import parse_date
+from app.internal_operations import job_services
 
 from .records import RecordError, read_row, submit_batch, validate_pending
 
 
 def _needs(params: dict[str, Any], call: CallContext, name: str, *fields: str) -> None:
-    if call.services is None:
-        raise AdapterError(f"{name} runs only inside the job runner", retryable=False)
+    job_services(name, call)
     missing = [f for f in fields if not params.get(f)]
     if missing:
         raise AdapterError(f"{name} needs {', '.join(missing)}", retryable=False)

@@ -9,35 +9,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from jinja2 import TemplateError
+
 from adapters.registry import AdapterError, CallContext, operation
-from app.db import transaction
-from app.db.models import ProcessInstance
+from app.internal_operations import instance_transaction, job_services
 
 from .service import DocumentError, store_document
 
 
 @operation("documents.generate")
 def generate(params: dict[str, Any], call: CallContext) -> dict[str, Any]:
-    if call.services is None or call.instance_id is None:
-        raise AdapterError("documents.generate runs only inside the job runner", retryable=False)
-    missing = [name for name in ("kind", "title", "template", "data") if not params.get(name)]
+    name = "documents.generate"
+    job_services(name, call)
+    missing = [key for key in ("kind", "title", "template", "data") if not params.get(key)]
     if missing:
-        raise AdapterError(f"documents.generate needs {', '.join(missing)}", retryable=False)
+        raise AdapterError(f"{name} needs {', '.join(missing)}", retryable=False)
     if not isinstance(params["data"], dict):
-        raise AdapterError("documents.generate: 'data' must be an object", retryable=False)
-    with transaction(call.services.sessions) as session:
-        instance = session.get(ProcessInstance, call.instance_id)
-        if instance is None:
-            raise AdapterError(f"no process instance {call.instance_id}", retryable=False)
-        try:
-            document = store_document(
-                session, instance, kind=str(params["kind"]), title=str(params["title"]),
-                template=str(params["template"]), data=params["data"], created_by="system",
-                idempotency_key=call.idempotency_key)
-        except DocumentError as err:
-            raise AdapterError(f"documents.generate: {err}", retryable=False) from None
-        except Exception as err:  # noqa: BLE001 - a template error is the model's, not retryable
-            raise AdapterError(f"documents.generate: the template failed: {type(err).__name__}: "
-                               f"{err}", retryable=False) from None
+        raise AdapterError(f"{name}: 'data' must be an object", retryable=False)
+    # A template that fails (a missing variable, a typo) is the model's mistake: not retryable.
+    with instance_transaction(name, call, DocumentError, TemplateError) as (session, instance):
+        document = store_document(
+            session, instance, kind=str(params["kind"]), title=str(params["title"]),
+            template=str(params["template"]), data=params["data"], created_by="system",
+            idempotency_key=call.idempotency_key)
         return {"document_id": document.id, "version": document.version,
                 "sha256": document.content_sha256}

@@ -8,25 +8,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from adapters.registry import AdapterError, CallContext, operation
-from app.db import transaction
 from app.db.models import ProcessInstance
 from app.domain import group_homes as rules
+from app.internal_operations import instance_transaction
 
 from . import service
 
 
 def _with_instance(name: str, call: CallContext,
                    work: Callable[[Session, ProcessInstance], dict[str, Any]]) -> dict[str, Any]:
-    if call.services is None or call.instance_id is None:
-        raise AdapterError(f"{name} runs only inside the job runner", retryable=False)
-    with transaction(call.services.sessions) as session:
-        instance = session.get(ProcessInstance, call.instance_id)
-        if instance is None:
-            raise AdapterError(f"no process instance {call.instance_id}", retryable=False)
-        try:
-            return work(session, instance)
-        except service.StayError as err:
-            raise AdapterError(f"{name}: {err}", retryable=False) from None
+    with instance_transaction(name, call, service.StayError) as (session, instance):
+        return work(session, instance)
 
 
 @operation("group_homes.place")

@@ -8,25 +8,21 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.registry import AdapterError, CallContext, operation
-from app.db import transaction
+from app.internal_operations import instance_transaction, job_services
 
 from .service import ESCALATION, REMINDER, NotificationError, notify
 
 
 def _run(params: dict[str, Any], call: CallContext, kind: str) -> dict[str, Any]:
     name = f"tasks.{'escalate' if kind == ESCALATION else 'remind'}"
-    if call.services is None or call.instance_id is None:
-        raise AdapterError(f"{name} runs only inside the job runner", retryable=False)
+    job_services(name, call)
     element_id = params.get("task")
     if not isinstance(element_id, str) or not element_id:
         raise AdapterError(f"{name} needs 'task', the element id of the user task",
                            retryable=False)
-    with transaction(call.services.sessions) as session:
-        try:
-            made = notify(session, call.instance_id, element_id, kind, call.idempotency_key,
-                          str(params.get("supervisor_group") or ""))
-        except NotificationError as err:
-            raise AdapterError(f"{name}: {err}", retryable=False) from None
+    with instance_transaction(name, call, NotificationError) as (session, instance):
+        made = notify(session, instance.id, element_id, kind, call.idempotency_key,
+                      str(params.get("supervisor_group") or ""))
     return {"notified": made}
 
 
