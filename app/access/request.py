@@ -1,9 +1,10 @@
 """The viewer of the current web request, worked out once per request."""
 from __future__ import annotations
 
+import io
 from typing import NoReturn
 
-from flask import abort, current_app, g, request
+from flask import Response, abort, current_app, g, request, send_file
 from flask_login import current_user
 
 from app import services_of
@@ -34,3 +35,15 @@ def deny(record_type: str, record_id: int | None) -> NoReturn:
 def log_view(record_type: str, record_id: int | None, action: str = access_log.VIEW) -> None:
     access_log.record_access(services_of(current_app).sessions, current_viewer(), action,
                              record_type, record_id, request.path)
+
+
+def private_download(body: bytes | str, mimetype: str, filename: str) -> Response:
+    """A file with case data: offered for saving (never shown inline), kept out of every cache.
+    Text goes as UTF-8 with a byte-order mark, so spreadsheet programs read Latvian letters; a
+    file name with Latvian letters is encoded as RFC 6266 asks."""
+    if isinstance(body, str):
+        body = ("\ufeff" + body).encode("utf-8")
+    response = send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True,
+                         download_name=filename, max_age=0, etag=False)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -25,7 +25,7 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from app import services_of
 from app.access import log as access_log
-from app.access.request import current_viewer, deny, log_view
+from app.access.request import current_viewer, deny, log_view, private_download
 from app.access.scope import MINISTRY, MUNICIPALITY, PLANNING_REGION, Viewer
 from app.areas import MenuItem
 from app.cases.service import NotAllowed
@@ -213,8 +213,7 @@ def errors_csv() -> Response:
         text = records.error_report_csv(session.scalars(_rejected(viewer, period_from, period_to)),
                                         current_language())
     log_view("service_records", None, access_log.EXPORT)
-    return Response("\ufeff" + text, mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=service-record-errors-{period_from:%Y-%m}.csv"})
+    return private_download(text, "text/csv", f"service-record-errors-{period_from:%Y-%m}.csv")
 
 
 def _own_rejected(session: Any, viewer: Viewer, record_id: int) -> ServiceRecord:

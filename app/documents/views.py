@@ -1,15 +1,13 @@
 """Downloading a generated document, for whoever may read its case."""
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, Response, abort, current_app, request, send_file
+from flask import Blueprint, Response, abort, current_app, request
 from flask_login import login_required
 from sqlalchemy import select
 
 from app import services_of
 from app.access import log as access_log
-from app.access.request import current_viewer
+from app.access.request import current_viewer, private_download
 from app.access.scope import record_filter
 from app.db.models import CaseDocument
 
@@ -31,8 +29,5 @@ def download(document_id: int) -> Response:
         abort(404)
     access_log.record_access(services.sessions, viewer, access_log.DOWNLOAD, "document",
                              document_id, request.path)
-    response = send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True,
-                         download_name=f"{row.kind}-{row.instance_id}-v{row.version}.pdf",
-                         max_age=0, etag=False, last_modified=row.created_at)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(content, "application/pdf",
+                            f"{row.kind}-{row.instance_id}-v{row.version}.pdf")

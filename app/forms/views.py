@@ -7,7 +7,6 @@ The task page itself (GET/POST ``/tasks/<id>``) belongs to the inbox; it calls
 """
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +21,6 @@ from flask import (
     g,
     redirect,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -33,7 +31,7 @@ from werkzeug.wrappers import Response
 
 from app import services_of
 from app.access import log as access_log
-from app.access.request import current_viewer
+from app.access.request import current_viewer, private_download
 from app.access.scope import can_read_instance, viewer_of
 from app.db import transaction
 from app.db.models import Attachment, HumanTask, utcnow
@@ -235,11 +233,7 @@ def download(attachment_id: int) -> Response:
         abort(404)
     access_log.record_access(services.sessions, viewer, access_log.DOWNLOAD, "attachment",
                              attachment_id, request.path)
-    response = send_file(io.BytesIO(content), mimetype=row.content_type, as_attachment=True,
-                         download_name=row.file_name, max_age=0, etag=False,
-                         last_modified=row.uploaded_at)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(content, row.content_type, row.file_name)
 
 
 # --- a form that arrives after the sign-in ended -------------------------------------------------

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import services_of
 from app.access import log as access_log
-from app.access.request import current_viewer, log_view
+from app.access.request import current_viewer, log_view, private_download
 from app.access.scope import MINISTRY, MUNICIPALITY, record_filter
 from app.areas import MenuItem
 from app.db.models import CaseDocument, ProcessInstance
@@ -79,11 +79,7 @@ def report_csv(instance_id: int) -> Response:
                              instance_id, request.path)
     data = document.data
     name = f"grupu-majas-{data.get('municipality_code')}-{data.get('period')}-v{document.version}.csv"
-    # A byte-order mark so that spreadsheet programs read the Latvian letters as UTF-8.
-    response = Response("\ufeff" + service.report_csv(data), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(service.report_csv(data), "text/csv", name)
 
 
 MENU = (MenuItem("group_homes.reports", N_("Group-home reports"),

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from app import services_of
 from app.access import log as access_log
 from app.access.organisations import organisation_names
-from app.access.request import current_viewer, deny, log_view
+from app.access.request import current_viewer, deny, log_view, private_download
 from app.access.scope import readable_person
 from app.cases import personal_codes
 from app.cases.service import find_persons
@@ -63,7 +63,7 @@ def export_pdf(instance_id: int) -> Response:
                            generated_at=utcnow(), generated_by=current_user.display_name,
                            generated_by_username=current_user.username, **_page_helpers())
     pdf = export.render_pdf(html)
-    return _download(pdf, "application/pdf", f"vesture-{instance_id}.pdf")
+    return private_download(pdf, "application/pdf", f"vesture-{instance_id}.pdf")
 
 
 @bp.get("/instances/<int:instance_id>/history.json")
@@ -74,7 +74,7 @@ def export_json(instance_id: int) -> Response:
     body = export.history_json(history, generated_by=current_user.username,
                                generated_at=utcnow())
     text = json.dumps(body, ensure_ascii=False, indent=2, default=str)
-    return _download(text.encode("utf-8"), "application/json", f"vesture-{instance_id}.json")
+    return private_download(text.encode("utf-8"), "application/json", f"vesture-{instance_id}.json")
 
 
 @bp.get("/audit/access")
@@ -137,9 +137,3 @@ def _page_helpers() -> dict[str, Callable[..., str]]:
     return {"show": show, "when": format_lv_datetime}
 
 
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # Case data: kept out of shared caches like the pages.
-    response.headers["Cache-Control"] = "no-store"
-    return response

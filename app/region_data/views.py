@@ -9,7 +9,7 @@ from flask_login import login_required
 
 from app import services_of
 from app.access import log as access_log
-from app.access.request import current_viewer, deny
+from app.access.request import current_viewer, deny, private_download
 from app.access.scope import MINISTRY, PLANNING_REGION
 from app.areas import MenuItem
 from app.documents.service import format_eur
@@ -98,7 +98,7 @@ def _export(filters: service.Filters) -> tuple[list[str], list[list[object]]]:
 def export_csv() -> Response:
     filters = _filters()
     titles, lines = _export(filters)
-    return _download(service.to_csv(titles, lines), "text/csv; charset=utf-8",
+    return private_download(service.to_csv(titles, lines), "text/csv; charset=utf-8",
                      f"region-data-{filters.tab}.csv")
 
 
@@ -107,16 +107,11 @@ def export_csv() -> Response:
 def export_xlsx() -> Response:
     filters = _filters()
     titles, lines = _export(filters)
-    return _download(service.to_xlsx(titles, lines, _(service.SHEET_TITLES[filters.tab])),
+    return private_download(service.to_xlsx(titles, lines, _(service.SHEET_TITLES[filters.tab])),
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      f"region-data-{filters.tab}.xlsx")
 
 
-def _download(content: bytes, mimetype: str, name: str) -> Response:
-    response = Response(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 MENU = (MenuItem("region_data.index", N_("Regional data"),
