@@ -155,7 +155,7 @@ def inbox_page(session: Session, viewer: Viewer, query: InboxQuery, now: datetim
     persons = {row.id: row for row in session.execute(
         select(Person.id, Person.given_name, Person.family_name, Person.personal_code)
         .where(Person.id.in_(person_ids)))} if person_ids else {}
-    names = _process_names(session, {(t.process_key, t.process_version) for t in tasks})
+    names = process_names(session, {(t.process_key, t.process_version) for t in tasks})
     rows = []
     for task in tasks:
         person = persons.get(task.person_id or 0)
@@ -169,7 +169,7 @@ def inbox_page(session: Session, viewer: Viewer, query: InboxQuery, now: datetim
                      organisations=choices.organisations)
 
 
-def _process_names(session: Session, versions: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
+def process_names(session: Session, versions: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
     if not versions:
         return {}
     keys = {key for key, _ in versions}

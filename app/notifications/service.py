@@ -11,7 +11,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.access.scope import Viewer, group_offer, record_filter
-from app.db.models import HumanTask, Notification, ProcessInstance
+from app.db.models import HumanTask, Notification, Person, ProcessInstance, utcnow
+from app.inbox.service import InboxRow, describe, process_names
 
 REMINDER = "reminder"
 ESCALATION = "escalation"
@@ -65,29 +66,33 @@ def _addressed_to(viewer: Viewer):  # type: ignore[no-untyped-def]
 
 @dataclass(frozen=True)
 class Shown:
+    """A notification with its task as the inbox shows a task (person, due date, process)."""
+
     id: int
     kind: str
     created_at: datetime
-    task_id: int
-    task_name: str
-    due_at: datetime | None
-    assignee: str | None
-    instance_id: int
-    business_key: str | None
+    row: InboxRow
 
 
-def for_viewer(session: Session, viewer: Viewer, limit: int = 200) -> list[Shown]:
+def for_viewer(session: Session, viewer: Viewer, now: datetime | None = None,
+               limit: int = 200) -> list[Shown]:
     """The notifications about open tasks this viewer should act on, newest first."""
     if not viewer.works_on_cases:
         return []
-    rows = session.execute(
-        select(Notification, HumanTask, ProcessInstance.business_key)
+    now = now or utcnow()
+    found = session.execute(
+        select(Notification, HumanTask, Person.given_name, Person.family_name,
+               Person.personal_code)
         .join(HumanTask, HumanTask.id == Notification.task_id)
-        .join(ProcessInstance, ProcessInstance.id == Notification.instance_id)
+        .outerjoin(Person, Person.id == HumanTask.person_id)
         .where(_addressed_to(viewer))
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
-    return [Shown(n.id, n.kind, n.created_at, task.id, task.element_name, task.due_at,
-                  task.assignee, n.instance_id, key) for n, task, key in rows]
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
+    names = process_names(session, {(task.process_key, task.process_version)
+                                    for _, task, *_ in found})
+    return [Shown(n.id, n.kind, n.created_at,
+                  describe(task, names.get((task.process_key, task.process_version)), now,
+                           given, family, code))
+            for n, task, given, family, code in found]
 
 
 def count_for_viewer(session: Session, viewer: Viewer) -> int:

@@ -118,7 +118,11 @@ def test_the_group_is_reminded_and_the_supervisors_see_the_escalation(
         seen_by_worker = service.for_viewer(session, worker)
         seen_by_chief = service.for_viewer(session, chief)
     assert [n.kind for n in seen_by_worker] == ["reminder"]
-    assert seen_by_worker[0].task_name == "Iesniegt pakalpojumu datus"
+    assert seen_by_worker[0].row.task.element_name == "Iesniegt pakalpojumu datus"
+    # The deadline passes at midnight in Latvia: the due day is the day before it.
+    assert seen_by_worker[0].row.due_day == date(2025, 1, 31)
+    assert seen_by_worker[0].row.due_state == "overdue"
+    assert seen_by_worker[0].row.person_name == "Bērns P3-NOTIFY-1"
     assert sorted(n.kind for n in seen_by_chief) == ["escalation", "reminder"]
 
 
@@ -186,6 +190,8 @@ def test_the_page_and_the_menu_count(app: Flask, web_services: Services,
     assert "Eskalēts: termiņš pagājis" in page.text
     assert 'class="count-badge"' in page.text and ">2</span>" in page.text
     assert date.today().strftime("%d.%m.%Y") in page.text  # when they were made, DD.MM.YYYY
+    assert "31.01.2025" in page.text and "01.02.2025" not in page.text  # the due day
+    assert "Bērns P3-NOTIFY-1" in page.text and "Nokavēts" in page.text
 
 
 def test_the_page_needs_a_sign_in(app: Flask, make_user: Callable[..., str]) -> None:
