@@ -28,6 +28,7 @@ from app.domain.community_services import (
     ServiceRecordData,
     validate_record,
 )
+from app.forms.service import parse_money
 
 from .providers import registered_providers
 
@@ -52,14 +53,24 @@ class ValidationSummary:
                 "outstanding": self.outstanding}
 
 
+def _cents_of(euro: str) -> int:
+    amount = parse_money(euro)
+    if amount is None:
+        raise ValueError(f"not an amount in euro: {euro[:20]}")
+    return int(amount * 100)
+
+
 def read_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """A record's fields from a CSV line, a form or a SOPA record; raises RecordError."""
-    missing = [c for c in CSV_COLUMNS if str(row.get(c, "") or "").strip() == ""]
+    # The portal's form asks for euro as people write them; CSV files and SOPA carry cents.
+    typed_euro = str(row.get("cost_eur", "") or "").strip()
+    missing = [c for c in CSV_COLUMNS if str(row.get(c, "") or "").strip() == ""
+               and not (c == "cost_cents" and typed_euro)]
     if missing:
         raise RecordError("missing: " + ", ".join(missing))
     try:
         volume = Decimal(str(row["volume"]).strip().replace(",", "."))
-        cost = int(str(row["cost_cents"]).strip())
+        cost = _cents_of(typed_euro) if typed_euro else int(str(row["cost_cents"]).strip())
         period_from, period_to = parse_date(str(row["period_from"])), parse_date(str(row["period_to"]))
     except (InvalidOperation, ValueError) as err:
         raise RecordError(f"unreadable value: {err}") from None

@@ -32,7 +32,7 @@ from app.cases.service import NotAllowed
 from app.db import transaction
 from app.db.models import ProcessInstance, ServiceRecord
 from app.documents.service import format_eur
-from app.domain.community_services import UNITS
+from app.domain.community_services import UNITS, unit_name, volume_text
 from app.domain.service_types import ADULT_SERVICE_TYPES, service_type_name
 from app.texts import N_
 from app.web import current_language
@@ -45,8 +45,11 @@ bp = Blueprint("community_services", __name__)
 
 
 def _register_filters(state: BlueprintSetupState) -> None:
-    # Amounts in cents shown as the documents show them (1 234,50 €).
+    # Amounts in cents shown as the documents show them (1 234,50 €), units in words.
     state.app.jinja_env.filters.setdefault("eur", format_eur)
+    state.app.jinja_env.filters.setdefault(
+        "service_unit", lambda code: unit_name(code, current_language()))
+    state.app.jinja_env.filters.setdefault("service_volume", volume_text)
 
 
 bp.record_once(_register_filters)

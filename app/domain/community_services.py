@@ -18,6 +18,18 @@ from .calendar import add_months, format_lv, parse_date
 from .service_types import ADULT_SERVICE_TYPES, service_type_name
 
 UNITS = ("HOURS", "DAYS", "SESSIONS")
+_UNIT_NAMES = {"HOURS": ("st.", "h"), "DAYS": ("dienas", "days"), "SESSIONS": ("nodarb.", "sessions")}
+
+
+def volume_text(volume: Decimal) -> str:
+    """A volume as Latvians write it: 12,5 or 20, never 20.00."""
+    return f"{Decimal(volume).normalize():f}".replace(".", ",")
+
+
+def unit_name(code: str, lang: str = "lv") -> str:
+    """How a volume's unit is written after the number (20 st., 10 dienas)."""
+    names = _UNIT_NAMES.get(code)
+    return code if names is None else names[1] if lang == "en" else names[0]
 
 # Ceilings on hours a week when the IAP gives no hours for the service: a full working week for
 # services given by staff in working hours, a few hours for consultations and groups, and the

@@ -38,6 +38,7 @@ from app.db.models import Organisation, Person, ProcessInstance
 from app.documents.service import format_eur
 from app.domain.calendar import RIGA, format_lv
 from app.domain.child_assessment import all_service_codes
+from app.domain.community_services import volume_text
 from app.domain.service_types import ADULT_SERVICE_TYPES, service_type_name
 from app.texts import N_
 
@@ -264,11 +265,6 @@ def delivered_cells(row: DeliveredRow, lang: str = "lv") -> list[object]:
 def euro_text(amount: Euro) -> str:
     """1 234,50: the documents' way of writing euro (``format_eur``) without the sign."""
     return format_eur(amount.cents).removesuffix(" €")
-
-
-def volume_text(volume: Decimal) -> str:
-    """A volume as Latvians write it: 12,5 or 20, never 20.00."""
-    return f"{volume.normalize():f}".replace(".", ",")
 
 
 def _csv_text(cell: object) -> str:

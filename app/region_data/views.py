@@ -76,7 +76,7 @@ def index() -> str:
         service_types=[(code, name_of(code)) for code in service.service_type_codes(filters.tab)],
         group_name=lambda code: child_group_name(code, lang) if code else "",
         service_name=name_of, euro=lambda amount: format_eur(amount.cents),
-        volume=service.volume_text, limit=service.ROW_LIMIT,
+        limit=service.ROW_LIMIT,
         export_args={k: v for k, v in request.args.items() if v})
 
 

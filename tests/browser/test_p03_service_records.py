@@ -77,9 +77,11 @@ def test_the_social_service_submits_and_corrects_a_month(served: str,  # noqa: F
         form.locator("select[name=service_type]").select_option("HOME_CARE")
         form.locator("select[name=provider_code]").select_option("SP-RIGA-APRUPE")
         form.locator("input[name=volume]").fill("200")
-        form.locator("input[name=cost_cents]").fill("160000")
+        form.locator("input[name=cost_eur]").fill("1 600,00")  # euro, as people write it
         form.get_by_role("button", name="Pievienot ierakstu").click()
         expect(page.locator("#service-records tbody tr")).to_have_count(1)
+        expect(page.locator("#service-records tbody tr")).to_contain_text("200 st.")
+        expect(page.locator("#service-records tbody tr")).to_contain_text("1 600,00 €")
 
         web_services.engine.complete_task(open_task(web_services, "submit_records").id,
                                           Actor("soc", frozenset({"social_service"})),

@@ -111,11 +111,12 @@ def test_a_month_submitted_through_the_pages(client_of: Callable[..., FlaskClien
     added = form_post(soc, "/service-records/add", {
         "month": month, "personal_code": valid_personal_code(78), "service_type": "HOME_CARE",
         "provider_code": "SP-RIGA-APRUPE", "period_from": PERIOD_FROM.isoformat(),
-        "period_to": PERIOD_TO.isoformat(), "volume": "5", "unit": "HOURS", "cost_cents": "4000"})
+        "period_to": PERIOD_TO.isoformat(), "volume": "5", "unit": "HOURS", "cost_eur": "40,50"})
     assert added.status_code == 302
     page = soc.get(f"/service-records?month={month}")
     assert page.status_code == 200 and page.text.count("data-record=") == 3
     assert "150,00 €" in page.text
+    assert "40,50 €" in page.text and "5 st." in page.text  # typed as euro, shown with its unit
 
     with cs_services.sessions() as session:
         [task] = session.scalars(select(HumanTask).where(HumanTask.status == "open",
