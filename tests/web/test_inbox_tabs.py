@@ -10,9 +10,11 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from app.access.scope import viewer_of
 from app.auth.service import create_user
 from app.db import transaction
 from app.db.models import Event, HumanTask, SavedFilter, utcnow
+from app.inbox.service import InboxQuery, inbox_page
 from app.services import Services
 from tests.web.conftest import PASSWORD, login, post, task_row
 
@@ -101,6 +103,23 @@ def test_paging_keeps_the_filters(anna: FlaskClient, start_p9: Callable[..., int
     # A tampered page number gives an empty page, never an error.
     assert anna.get("/inbox?page=abc").status_code == 200
     assert anna.get("/inbox?page=-5&tab=nonsense&sort=drop").status_code == 200
+
+
+def test_a_filtered_list_counts_all_its_matches_on_every_page(
+        anna: FlaskClient, start_p9: Callable[..., int], web_services: Services) -> None:
+    for n in range(1, 28):
+        start_p9(f"P9-2026-{n:04d}")
+    # Every child of start_p9 is called "Bērns <case number>": the name filter keeps all 27.
+    first = anna.get("/inbox?tab=group&person=bērns&sort=created").text
+    assert len(_links(first)) == 25 and "1. lapa no 2" in first
+    second = anna.get("/inbox?tab=group&person=bērns&sort=created&page=2").text
+    assert len(_links(second)) == 2 and "2. lapa no 2" in second
+    # Past the last page the list is empty, and still knows how many there are.
+    with web_services.sessions() as session:
+        viewer = viewer_of(session, "anna", ["caseworker"], ["institution"], "VSAC-RIGA")
+        beyond = inbox_page(session, viewer, InboxQuery.from_args(
+            {"tab": "group", "person": "bērns", "sort": "created", "page": "9"}), utcnow())
+    assert (beyond.rows, beyond.total, beyond.pages) == ([], 27, 2)
 
 
 def test_saved_filters_belong_to_their_owner(anna: FlaskClient, web_services: Services,
