@@ -144,7 +144,8 @@ def inbox_page(session: Session, viewer: Viewer, query: InboxQuery, now: datetim
     condition = tab_filter(viewer, query.tab)
     # Unfiltered, the list is the tab itself, whose count was just read with the same condition;
     # filtered, the page's rows carry the count of all matches (one pass over them, not two).
-    base = _filtered(select(HumanTask, func.count().over()).where(condition), query, now)
+    counted = (HumanTask, func.count().over()) if query.narrows else (HumanTask, literal(0))
+    base = _filtered(select(*counted).where(condition), query, now)
     ordered = base.order_by(*_order(query))
     if query.sort == "person":
         ordered = ordered.outerjoin(Person, Person.id == HumanTask.person_id)
