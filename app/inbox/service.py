@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, literal, or_, select
 from sqlalchemy.orm import Session
@@ -144,8 +144,8 @@ def inbox_page(session: Session, viewer: Viewer, query: InboxQuery, now: datetim
     condition = tab_filter(viewer, query.tab)
     # Unfiltered, the list is the tab itself, whose count was just read with the same condition;
     # filtered, the page's rows carry the count of all matches (one pass over them, not two).
-    counted = (HumanTask, func.count().over()) if query.narrows else (HumanTask, literal(0))
-    base = _filtered(select(*counted).where(condition), query, now)
+    matches: ColumnElement[int] = func.count().over() if query.narrows else literal(0)
+    base = _filtered(select(HumanTask, matches).where(condition), query, now)
     ordered = base.order_by(*_order(query))
     if query.sort == "person":
         ordered = ordered.outerjoin(Person, Person.id == HumanTask.person_id)
@@ -208,7 +208,11 @@ def tab_counts(session: Session, viewer: Viewer, now: datetime) -> dict[str, int
             "overdue": counts[3]}
 
 
-def _filtered(query: Select[HumanTask], wanted: InboxQuery, now: datetime) -> Select[HumanTask]:
+# A select of tasks, with or without further columns: the filters apply to either.
+SelectT = TypeVar("SelectT", bound=Select)  # type: ignore[type-arg]
+
+
+def _filtered(query: SelectT, wanted: InboxQuery, now: datetime) -> SelectT:
     if wanted.process_key:
         query = query.where(HumanTask.process_key == wanted.process_key)
     if wanted.element_id:
