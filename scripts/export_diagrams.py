@@ -6,6 +6,7 @@ see in the modeler. Usage: .venv/bin/python scripts/export_diagrams.py [processe
 """
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -27,6 +28,17 @@ EXPORT = """async (xml) => {
 }"""
 
 
+_MARKER_ID = re.compile(r"marker-[0-9a-z]{20,}")
+
+
+def stable_ids(svg: str) -> str:
+    """bpmn-js names each arrowhead marker with a random id; number them in order of first
+    appearance, so the same model exports to the same file."""
+    numbers: dict[str, str] = {}
+    return _MARKER_ID.sub(
+        lambda m: numbers.setdefault(m.group(0), f"marker-{len(numbers) + 1}"), svg)
+
+
 def export(paths: list[Path]) -> list[Path]:
     css = "\n".join((VENDOR / name).read_text(encoding="utf-8")
                     for name in ("diagram-js.css", "bpmn-js.css"))
@@ -41,7 +53,7 @@ def export(paths: list[Path]) -> list[Path]:
             page.add_script_tag(content=(VENDOR / "bpmn-navigated-viewer.js").read_text(
                 encoding="utf-8"))
             for path in paths:
-                svg = page.evaluate(EXPORT, path.read_text(encoding="utf-8"))
+                svg = stable_ids(page.evaluate(EXPORT, path.read_text(encoding="utf-8")))
                 target = OUT / f"{path.stem}.svg"
                 target.write_text(svg + "\n", encoding="utf-8")
                 written.append(target)
