@@ -328,6 +328,23 @@ class SoapSimulator:
         return json_response({"error": f"No control action {request.method} {action!r}"}, 404)
 
 
+class PersonRegisterSimulator(SoapSimulator):
+    """A register keyed by personal code (PMLP, VDEĀVK): its ``persons`` can be read and replaced
+    through ``/_control/persons/<code>``, and ``reset`` restores the fixture file's."""
+
+    persons: FixtureRecords
+
+    def control(self, request: Request, action: str) -> Response | None:
+        kind, _, code = action.partition("/")
+        if kind == "persons" and code:
+            return self.persons.control(request, code)
+        return None
+
+    def reset(self) -> None:
+        super().reset()
+        self.persons.reset()
+
+
 class FixtureRecords:
     """Records by key (a personal code, a municipality code), loaded from a fixture file and
     replaceable through the control API until :meth:`reset` restores the file's. Thread-safe.

@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from werkzeug.wrappers import Request, Response
 
 from adapters.pmlp.messages import NAMESPACE, SEXES, STATUSES, WSDL_PATH, XSD_PATH
-from adapters.simulators import FixtureRecords, SoapSimulator, check_record, is_iso_date
+from adapters.simulators import FixtureRecords, PersonRegisterSimulator, check_record, is_iso_date
 
 PERSONS_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "persons.json"
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,31}")
@@ -55,7 +54,7 @@ def check_person(record: Any) -> dict[str, Any]:
     )
 
 
-class PmlpSimulator(SoapSimulator):
+class PmlpSimulator(PersonRegisterSimulator):
     def __init__(self, persons_path: Path = PERSONS_FIXTURE) -> None:
         super().__init__(
             system="PMLP",
@@ -86,15 +85,6 @@ class PmlpSimulator(SoapSimulator):
                 self.element("MunicipalityCode", entry, person["municipality_code"])
         return answer
 
-    def control(self, request: Request, action: str) -> Response | None:
-        kind, _, code = action.partition("/")
-        if kind == "persons" and code:
-            return self.persons.control(request, code)
-        return None
-
-    def reset(self) -> None:
-        super().reset()
-        self.persons.reset()
 
 
 def create_app(persons_path: Path = PERSONS_FIXTURE) -> PmlpSimulator:

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from werkzeug.wrappers import Request, Response
 
-from adapters.simulators import FixtureRecords, SoapSimulator, check_record, is_iso_date
+from adapters.simulators import FixtureRecords, PersonRegisterSimulator, check_record, is_iso_date
 from adapters.vdeavk.messages import DISABILITY_GROUPS, NAMESPACE, SEVERITIES, WSDL_PATH, XSD_PATH
 
 DECISIONS_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "decisions.json"
@@ -73,7 +72,7 @@ def decision_on(opinions: list[dict[str, Any]], on_date: date) -> dict[str, Any]
     return max(valid, key=lambda o: o["valid_from"], default=None)
 
 
-class VdeavkSimulator(SoapSimulator):
+class VdeavkSimulator(PersonRegisterSimulator):
     def __init__(self, decisions_path: Path = DECISIONS_FIXTURE) -> None:
         super().__init__(
             system="VDEĀVK",
@@ -107,15 +106,6 @@ class VdeavkSimulator(SoapSimulator):
                 self.element("ValidTo", decision, opinion["valid_to"])
         return answer
 
-    def control(self, request: Request, action: str) -> Response | None:
-        kind, _, code = action.partition("/")
-        if kind == "persons" and code:
-            return self.persons.control(request, code)
-        return None
-
-    def reset(self) -> None:
-        super().reset()
-        self.persons.reset()
 
 
 def create_app(decisions_path: Path = DECISIONS_FIXTURE) -> VdeavkSimulator:
