@@ -15,8 +15,9 @@ from sqlalchemy import select
 from app.access.scope import viewer_of
 from app.cases.service import register_person
 from app.db import transaction
-from app.db.models import HumanTask, Person, ProcessInstance
+from app.db.models import Person, ProcessInstance
 from app.demo import valid_personal_code
+from app.demo_steps import external_systems_reachable, open_task_id, run_workers
 from app.engine.errors import EngineError
 from app.engine.runtime import Actor
 from app.services import Services
@@ -117,12 +118,12 @@ def _advance(services: Services, iid: int, reference: str, municipality: str, st
     if stage == "draft":
         steps = steps[:1]
     for element_id, actor, data in steps:
-        task_id = _open_task(services, iid, element_id)
+        task_id = open_task_id(services, iid, element_id)
         if task_id is None:
             return  # waiting for an external call the demo cannot make now
         services.engine.complete_task(task_id, actor, data)
-    _run_jobs(services)
-    if reached < _STAGES.index("version_2") or not _jobs_can_run(services):
+    run_workers(services)
+    if reached < _STAGES.index("version_2") or not external_systems_reachable(services):
         return
     for number in range(2, 4 if reached >= _STAGES.index("version_3") else 3):
         start = applied + timedelta(days=30 * number)
@@ -137,37 +138,8 @@ def _advance(services: Services, iid: int, reference: str, municipality: str, st
                      "responsible_municipality": municipality, "valid_from": start.isoformat(),
                      "valid_to": (start + timedelta(days=300)).isoformat()}},
             business_key=reference, actor=SOPA)
-        _run_jobs(services)
+        run_workers(services)
     if stage == "closed":
         services.engine.correlate(CLOSING_MESSAGE, {"reason": "Persona pārcēlusies uz citu "
                                                     "pašvaldību"}, business_key=reference,
                                   actor=SOPA)
-
-
-def _open_task(services: Services, iid: int, element_id: str) -> int | None:
-    task_id = _find(services, iid, element_id)
-    if task_id is None:
-        _run_jobs(services)
-        task_id = _find(services, iid, element_id)
-    return task_id
-
-
-def _find(services: Services, iid: int, element_id: str) -> int | None:
-    with services.sessions() as session:
-        return session.scalar(select(HumanTask.id).where(
-            HumanTask.instance_id == iid, HumanTask.element_id == element_id,
-            HumanTask.status == "open"))
-
-
-def _jobs_can_run(services: Services) -> bool:
-    return bool(services.settings.pmlp_url and services.settings.sopa_url)
-
-
-def _run_jobs(services: Services) -> None:
-    if not _jobs_can_run(services):
-        return
-    from workers.jobs import run_due_jobs
-
-    for _ in range(30):
-        if not run_due_jobs(services, "demo-data"):
-            return

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from app.access.scope import viewer_of
 from app.cases.service import register_person
 from app.db import transaction
-from app.db.models import HumanTask, Person, ProcessInstance
+from app.db.models import Person, ProcessInstance
 from app.demo import valid_personal_code
+from app.demo_steps import open_task_id, run_workers
 from app.engine.runtime import Actor
 from app.services import Services
 
@@ -104,33 +105,8 @@ def _advance(services: Services, iid: int, municipality: str, group: str, stage:
     if stage == "completed":
         steps.append(("review", SUPERVISOR, {"decision": "APPROVE"}))
     for element_id, actor, data in steps:
-        task_id = _open_task(services, iid, element_id)
+        task_id = open_task_id(services, iid, element_id)
         if task_id is None:
             return  # waiting for an external call the demo cannot make now
         services.engine.complete_task(task_id, actor, data)
-    _run_jobs(services)
-
-
-def _open_task(services: Services, iid: int, element_id: str) -> int | None:
-    task_id = _find(services, iid, element_id)
-    if task_id is None:
-        _run_jobs(services)
-        task_id = _find(services, iid, element_id)
-    return task_id
-
-
-def _find(services: Services, iid: int, element_id: str) -> int | None:
-    with services.sessions() as session:
-        return session.scalar(select(HumanTask.id).where(
-            HumanTask.instance_id == iid, HumanTask.element_id == element_id,
-            HumanTask.status == "open"))
-
-
-def _run_jobs(services: Services) -> None:
-    if not (services.settings.pmlp_url and services.settings.sopa_url):
-        return
-    from workers.jobs import run_due_jobs
-
-    for _ in range(20):  # each round runs what is due; the chain is short
-        if not run_due_jobs(services, "demo-data"):
-            return
+    run_workers(services)

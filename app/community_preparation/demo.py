@@ -4,15 +4,15 @@ twice (progress to compare), with mentor's log entries, and one handed over to t
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import select
 
 from app.access.scope import viewer_of
 from app.cases.service import register_person, start_process_for
 from app.db import transaction
-from app.db.models import HumanTask, Person
+from app.db.models import Person
 from app.demo import valid_personal_code
+from app.demo_steps import complete
 from app.domain.calendar import add_months
 from app.engine.runtime import Actor
 from app.services import Services
@@ -56,7 +56,7 @@ def load_demo(services: Services, today: date) -> None:
             # Two assessments: the first 7 months ago (so the second is already due), then today.
             day = add_months(today, -7) if assessments == 2 and k == 0 else today
             better = {"eating_and_cooking": 1 + 2 * k, "transport": 1 + k, "money_management": 1 + k}
-            _complete(services, iid, "assess_self_care",
+            complete(services, iid, "assess_self_care", STAFF,
                       dict(_LEVELS, **better, assessment_date=day.isoformat(), notes=""))
         with transaction(services.sessions) as session:
             mentor = viewer_of(session, "mentors", ["caseworker"], ["institution", "vsac_mentor"],
@@ -69,29 +69,7 @@ def load_demo(services: Services, today: date) -> None:
                                       activity=activity, duration_minutes=minutes,
                                       independence_level=level)
         if handed_over:
-            _complete(services, iid, "hand_over", {
+            complete(services, iid, "hand_over", STAFF, {
                 "leaving_date": today.isoformat(), "receiving_municipality_code": "RIGA",
                 "start_needs_assessment": True, "community_services": ["DAY_CENTRE", "WORKSHOP"],
                 "handover_notes": "Dzīvos dzīvoklī ar atbalstu"})
-
-
-def _complete(services: Services, iid: int, element: str, data: dict[str, Any]) -> None:
-    _run(services)
-    with services.sessions() as session:
-        task_id = session.scalar(select(HumanTask.id).where(
-            HumanTask.instance_id == iid, HumanTask.element_id == element,
-            HumanTask.status == "open"))
-    if task_id is not None:
-        services.engine.complete_task(task_id, STAFF, data)
-    _run(services)
-
-
-def _run(services: Services | None = None) -> None:
-    if services is None:
-        return
-    from workers.jobs import run_due_jobs
-    from workers.timers import fire_due_timers
-
-    for _ in range(50):
-        if not (run_due_jobs(services, "demo-data") or fire_due_timers(services, "demo-data")):
-            return

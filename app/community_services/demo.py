@@ -18,8 +18,9 @@ from app.assessment.plans import store_plan_version
 from app.assessment.service import start_assessment
 from app.cases.service import register_person
 from app.db import transaction
-from app.db.models import HumanTask, Person, ProcessInstance
+from app.db.models import Person, ProcessInstance
 from app.demo import valid_personal_code
+from app.demo_steps import complete, run_workers
 from app.domain.calendar import add_months
 from app.engine.runtime import Actor
 from app.services import Services
@@ -74,21 +75,6 @@ def load_demo(services: Services, today: date) -> None:
     _cycles(services, today, codes)
     for number, (seed, given, family, municipality, months, stage) in enumerate(_CHILDREN, start=1):
         _child_case(services, today, number, seed, given, family, municipality, months, stage)
-
-
-def _jobs_can_run(services: Services) -> bool:
-    settings = services.settings
-    return bool(settings.pmlp_url and settings.sopa_url and settings.vdeavk_url)
-
-
-def _run_jobs(services: Services) -> None:
-    if not _jobs_can_run(services):
-        return
-    from workers.jobs import run_due_jobs
-
-    for _ in range(20):
-        if not run_due_jobs(services, "demo-data"):
-            return
 
 
 def _register(services: Services, seed: int, given: str, family: str, municipality: str,
@@ -174,20 +160,9 @@ def _cycle(services: Services, municipality: str, period_from: date, rows: list[
                      period_to=period_to, source="PORTAL_CSV", rows=rows,
                      submitted_by=SOCIAL[municipality].username, instance_id=iid)
     if submit:
-        _complete(services, iid, "submit_records", SOCIAL[municipality],
+        complete(services, iid, "submit_records", SOCIAL[municipality],
                   {"source": "PORTAL", "records_complete": True})
-        _run_jobs(services)
-
-
-def _complete(services: Services, iid: int, element: str, actor: Actor, data: dict[str, Any]) -> bool:
-    with services.sessions() as session:
-        task = session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == iid, HumanTask.element_id == element,
-            HumanTask.status == "open")).first()
-    if task is None:
-        return False
-    services.engine.complete_task(task.id, actor, data)
-    return True
+        run_workers(services)
 
 
 def _child_case(services: Services, today: date, number: int, seed: int, given: str, family: str,
@@ -214,15 +189,15 @@ def _child_case(services: Services, today: date, number: int, seed: int, given: 
                                                         "REHABILITOLOGIST"]
     if stage == "withdrawn":
         application["representative_rehabilitation"] = ["HIPPOTHERAPY"]
-    _complete(services, iid, "register_application", actor, application)
-    _run_jobs(services)
+    complete(services, iid, "register_application", actor, application)
+    run_workers(services)
     if stage == "withdrawn":
-        _complete(services, iid, "correct_application", actor,
+        complete(services, iid, "correct_application", actor,
                   dict(application, application_withdrawn=True))
     elif stage in ("granted", "refused"):
         decision = {"decision": "GRANTED" if stage == "granted" else "REFUSED",
                     "decision_date": today.isoformat()}
         if stage == "refused":
             decision["decision_reason"] = "Pakalpojumi pieejami pašvaldības programmā."
-        if _complete(services, iid, "decide_application", actor, decision):
-            _run_jobs(services)
+        if complete(services, iid, "decide_application", actor, decision):
+            run_workers(services)

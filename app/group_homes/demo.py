@@ -11,8 +11,9 @@ from sqlalchemy import select
 from app.access.scope import viewer_of
 from app.cases.service import register_person, start_process_for
 from app.db import transaction
-from app.db.models import HumanTask, Person, ProcessInstance
+from app.db.models import Person, ProcessInstance
 from app.demo import valid_personal_code
+from app.demo_steps import complete, run_workers
 from app.engine.runtime import Actor
 from app.services import Services
 
@@ -44,34 +45,34 @@ def load_demo(services: Services, today: date) -> None:
         iid = _start(services, seed, given, family, municipality)
         if stage == "waiting":
             continue
-        _complete(services, iid, "place_person", SOCIAL[municipality],
+        complete(services, iid, "place_person", SOCIAL[municipality],
                   {"group_home_code": home, "start_date": start.isoformat()})
         if stage in ("transfer_waiting", "transferred"):
-            _complete(services, iid, "group_home_stay", SOCIAL[municipality], {
+            complete(services, iid, "group_home_stay", SOCIAL[municipality], {
                 "stay_action": "TRANSFER", "target_group_home_code": "GM-JELGAVA-2",
                 "transfer_date": (start + timedelta(days=40)).isoformat(),
                 "transfer_reason": "Tuvāk ģimenei"})
         if stage == "transferred":
-            _complete(services, iid, "accept_transfer", SOCIAL["JELGAVA"],
+            complete(services, iid, "accept_transfer", SOCIAL["JELGAVA"],
                       {"transfer_accepted_by_receiver": True})
         if stage == "ended":
-            _complete(services, iid, "group_home_stay", SOCIAL[municipality],
+            complete(services, iid, "group_home_stay", SOCIAL[municipality],
                       {"stay_action": "END", "end_date": (start + timedelta(days=20)).isoformat()})
     # Reports: the month before last accepted (RIGA) and returned (JELGAVA); last month waiting.
     before_last = start.strftime("%Y-%m")
     last = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     for iid in service.start_monthly_reports(services.engine, services.sessions, before_last):
-        _run_jobs(services)
-        _complete(services, iid, "submit_report", _social_of(services, iid), {"data_confirmed": True})
+        run_workers(services)
+        complete(services, iid, "submit_report", _social_of(services, iid), {"data_confirmed": True})
         code = _municipality_of(services, iid)
         decision: dict[str, Any] = ({"review_decision": "ACCEPT"} if code == "RIGA" else
                                     {"review_decision": "RETURN",
                                      "return_reason": "Lūdzu pārbaudīt uzturēšanās dienas"})
-        _complete(services, iid, "review_report", MINISTRY, decision)
+        complete(services, iid, "review_report", MINISTRY, decision)
     for iid in service.start_monthly_reports(services.engine, services.sessions, last):
-        _run_jobs(services)
+        run_workers(services)
         if _municipality_of(services, iid) == "RIGA":
-            _complete(services, iid, "submit_report", SOCIAL["RIGA"], {"data_confirmed": True})
+            complete(services, iid, "submit_report", SOCIAL["RIGA"], {"data_confirmed": True})
 
 
 def _start(services: Services, seed: int, given: str, family: str, municipality: str) -> int:
@@ -95,23 +96,3 @@ def _municipality_of(services: Services, iid: int) -> str:
 
 def _social_of(services: Services, iid: int) -> Actor:
     return SOCIAL.get(_municipality_of(services, iid), SOCIAL["RIGA"])
-
-
-def _complete(services: Services, iid: int, element: str, actor: Actor,
-              data: dict[str, Any]) -> None:
-    _run_jobs(services)
-    with services.sessions() as session:
-        task_id = session.scalar(select(HumanTask.id).where(
-            HumanTask.instance_id == iid, HumanTask.element_id == element,
-            HumanTask.status == "open"))
-    if task_id is not None:
-        services.engine.complete_task(task_id, actor, data)
-    _run_jobs(services)
-
-
-def _run_jobs(services: Services) -> None:
-    from workers.jobs import run_due_jobs  # the demo runs what the workers would
-
-    for _ in range(50):
-        if not run_due_jobs(services, "demo-data"):
-            return

@@ -12,7 +12,6 @@ import requests
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from adapters.simulators import start_simulator
 from app.access.scope import Viewer, viewer_of
 from app.cases.service import register_person
 from app.child_assessment.service import PROCESS_KEY, assessment_facts, start_assessment
@@ -26,7 +25,7 @@ from app.engine.deploy import deploy_source
 from app.engine.errors import NotYourTask
 from app.engine.runtime import Actor
 from app.services import Services, build_services
-from tests.conftest import PROCESSES, make_settings
+from tests.conftest import PROCESSES
 from workers.jobs import run_due_jobs
 
 SOCIAL_SERVICE = Actor("soc", frozenset({"social_service"}))
@@ -34,34 +33,19 @@ EXPERT = Actor("regions", frozenset({"planning_region_expert"}))
 SUPERVISOR = Actor("regvad", frozenset({"planning_region_expert", "planning_region_supervisor"}))
 
 
-@pytest.fixture(scope="module")
-def pmlp_server() -> Iterator[Any]:
-    from adapters.pmlp.simulator import create_app
-
-    running = start_simulator(create_app())
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def sopa_server() -> Iterator[Any]:
-    from adapters.sopa.simulator import create_app
-
-    running = start_simulator(create_app())
-    yield running
-    running.stop()
-
-
-def _reset(server: Any) -> Any:
-    assert requests.post(f"{server.url}/_control/reset", json={}, timeout=5).status_code == 200
-    return server
+@pytest.fixture
+def pmlp_server(simulators: dict[str, Any]) -> Any:
+    return simulators["pmlp"]
 
 
 @pytest.fixture
-def p2_settings(database_url: str, pmlp_server: Any, sopa_server: Any) -> Settings:
-    _reset(pmlp_server)
-    _reset(sopa_server)
-    return make_settings(database_url, pmlp_url=pmlp_server.url, sopa_url=sopa_server.url)
+def sopa_server(simulators: dict[str, Any]) -> Any:
+    return simulators["sopa"]
+
+
+@pytest.fixture
+def p2_settings(settings: Settings) -> Settings:
+    return settings  # every adapter pointed at its simulator, reset for the test
 
 
 @pytest.fixture
