@@ -1,10 +1,8 @@
 """Demo persons for P1, in every state of the process (idempotent: nothing happens when a P1 case
 already exists). Persons are the PMLP simulator's fixture persons of seeds 20..34, living in
-VSAC «Rīga», so the register check finds them; a step that needs an external call goes on only
-when the jobs can run (the simulators are configured), otherwise the case waits at that step.
-
-Not shown here: a person the register reports deceased or does not know (the fixture persons are
-all living); the tests drive those paths by changing the simulator's record."""
+VSAC «Rīga», so the register check finds them, plus seed 79 (the register has her as deceased)
+and seed 81 (not in the register); a step that needs an external call goes on only when the jobs
+can run (the simulators are configured), otherwise the case waits at that step."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -47,6 +45,10 @@ _PERSONS = (
     (32, "Toms", "Siliņš", "JELGAVA", 14, "draft"),
     (33, "Sanita", "Kļaviņa", "RIGA", 45, "version_2"),
     (34, "Edgars", "Zariņš", "RIGA", 40, "interview"),  # the interview is overdue: escalated
+    # The register's answers that stop an application: she has died (the case ends with the
+    # reason), and a code the register does not know (the application goes back for correction).
+    (79, "Evelīna", "Strazda", "RIGA", 6, "interview"),
+    (81, "Jānis", "Bērziņš", "RIGA", 2, "interview"),
 )
 _STAGES = ("interview", "draft", "approval", "returned", "approved", "version_2", "version_3",
            "closed")

@@ -24,8 +24,10 @@ def test_demo_cases_in_every_state_and_loaded_once(p1: Services) -> None:  # noq
             HumanTask.status == "open", HumanTask.process_key == PROCESS_KEY)))
         sources = Counter(session.scalars(select(SupportPlanVersion.source)))
         most_versions = session.scalar(select(func.max(SupportPlanVersion.version)))
-    assert len(instances) == 15
-    assert waiting == {"interview": 4, "draft_iap": 3, "approve_iap": 2}
-    assert sum(i.status == "completed" for i in instances) == 1
+    assert len(instances) == 17
+    # Seed 81 is not in the register: its application waits for correction.
+    assert waiting == {"interview": 4, "draft_iap": 3, "approve_iap": 2, "correct_application": 1}
+    # Seed 28's plan was closed; the register says seed 79's person has died.
+    assert sum(i.status == "completed" for i in instances) == 2
     assert sources == {"assessment": 6, "municipality": 6}  # 26: v2; 27, 28: v2, v3; 33: v2
     assert most_versions == 3
