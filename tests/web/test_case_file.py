@@ -30,7 +30,7 @@ def test_the_case_file_shows_processes_answers_and_timeline(anna: FlaskClient, p
     assert "Kas reģistrēts" in page and PLACEMENT_FORM["institution_name"].split(",")[0] in page
     assert "Iestāde" in page
     assert "Uzdevums izpildīts" in page and "engine_ran" not in page
-    assert "Dokumenti un pielikumi" in page
+    assert "Veidlapām pievienotās datnes" in page
     with web_services.sessions() as session:
         views = session.scalars(select(AccessLogEntry).where(
             AccessLogEntry.record_type == "person", AccessLogEntry.record_id == person)).all()
