@@ -4,11 +4,12 @@ Each area is a package under ``app/`` that may provide, by convention:
 
 - ``<area>.operations``: service-task operations it registers with ``adapters.registry.operation``
   (internal ones, such as storing a document, run in the job runner like any adapter call);
-- ``<area>.views``: a Flask blueprint named ``bp``;
+- ``<area>.views``: a Flask blueprint named ``bp``, and ``MENU`` (``MenuItem``s) for the main menu;
 - ``<area>.panels``: ``PANELS``, sections the area adds to a person's case file;
 - ``<area>.demo``: ``load_demo(services, today)``, the area's demo persons and cases (idempotent);
 - ``<area>.schedule``: ``start_month(services, period)``, the processes that run once a month per
-  municipality (monthly reports), started by ``dicase start-month`` (cron) or by ``dicase run``.
+  municipality (P3's submission cycle, P5's report), started by ``dicase start-month`` (cron) or
+  by the calendar thread of ``dicase run`` / ``dicase worker --calendar``.
 
 An area leaves out what it does not need. Adding an area is one line in ``AREAS``.
 """
