@@ -89,16 +89,20 @@ def for_viewer(session: Session, viewer: Viewer, now: datetime | None = None,
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
     names = process_names(session, {(task.process_key, task.process_version)
                                     for _, task, *_ in found})
+    # One line per task: once its deadline has passed, the escalation says all the reminder did.
+    escalated = {task.id for n, task, *_ in found if n.kind == ESCALATION}
     return [Shown(n.id, n.kind, n.created_at,
                   describe(task, names.get((task.process_key, task.process_version)), now,
                            given, family, code))
-            for n, task, given, family, code in found]
+            for n, task, given, family, code in found
+            if n.kind == ESCALATION or task.id not in escalated]
 
 
 def count_for_viewer(session: Session, viewer: Viewer) -> int:
     if not viewer.works_on_cases:
         return 0
+    # Tasks, not notifications: a reminder and an escalation of one task are one thing to do.
     return int(session.scalar(
-        select(func.count()).select_from(Notification)
+        select(func.count(func.distinct(Notification.task_id))).select_from(Notification)
         .join(HumanTask, HumanTask.id == Notification.task_id)
         .where(_addressed_to(viewer))) or 0)
