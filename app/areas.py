@@ -31,6 +31,7 @@ AREAS = (
     "app.community_services",
     "app.group_homes",
     "app.community_preparation",
+    "app.co_payment",
     "app.region_data",
 )
 
