@@ -69,6 +69,7 @@ def _load_builtin_adapters() -> None:
     # Importing an adapter package registers its operations.
     import adapters.npais.operations
     import adapters.pmlp.operations
+    import adapters.sais.operations
     import adapters.sopa.operations
     import adapters.vdeavk.operations  # noqa: F401
     from app.areas import load_operations

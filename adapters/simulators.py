@@ -1,6 +1,6 @@
 """Running the simulators of the external state systems, and injecting faults into them.
 
-The real systems (NPAIS, PMLP, VDEĀVK, SOPA) sit behind the state integration bus and cannot be
+The real systems (NPAIS, PMLP, VDEĀVK, SOPA, SAIS) sit behind the state integration bus and cannot be
 reached from development machines, CI or demos. Each has a simulator that serves the same
 contract; this module holds what they share (:class:`SoapSimulator`: WSDL serving, XSD
 validation, fault injection, the idempotency ledger, the control API) and runs them as threaded
@@ -527,6 +527,12 @@ def _vdeavk_app() -> WSGIApplication:
     return create_app()
 
 
+def _sais_app() -> WSGIApplication:
+    from adapters.sais.simulator import create_app
+
+    return create_app()
+
+
 def _sopa_app() -> WSGIApplication:
     from adapters.sopa.simulator import create_app
 
@@ -539,6 +545,7 @@ SIMULATORS: dict[str, tuple[Callable[[], WSGIApplication], str]] = {
     "pmlp": (_pmlp_app, "pmlp_url"),
     "vdeavk": (_vdeavk_app, "vdeavk_url"),
     "sopa": (_sopa_app, "sopa_url"),
+    "sais": (_sais_app, "sais_url"),
 }
 
 

@@ -52,6 +52,10 @@ class Settings:
     sopa_client_cert: str = field(default_factory=lambda: _env("SOPA_CLIENT_CERT", ""))
     sopa_client_key: str = field(default_factory=lambda: _env("SOPA_CLIENT_KEY", ""))
     sopa_ca_bundle: str = field(default_factory=lambda: _env("SOPA_CA_BUNDLE", ""))
+    sais_url: str = field(default_factory=lambda: _env("SAIS_URL", ""))
+    sais_client_cert: str = field(default_factory=lambda: _env("SAIS_CLIENT_CERT", ""))
+    sais_client_key: str = field(default_factory=lambda: _env("SAIS_CLIENT_KEY", ""))
+    sais_ca_bundle: str = field(default_factory=lambda: _env("SAIS_CA_BUNDLE", ""))
     # Simulators of the external systems are started in-process unless real endpoints are set.
     start_simulators: bool = field(default_factory=lambda: _env("START_SIMULATORS", "1") == "1")
     in_process_workers: bool = field(default_factory=lambda: _env("IN_PROCESS_WORKERS", "1") == "1")
@@ -100,6 +104,6 @@ class Settings:
         """The endpoint settings an adapter call receives."""
         return {
             f"{system}_{setting}": getattr(self, f"{system}_{setting}")
-            for system in ("npais", "pmlp", "vdeavk", "sopa")
+            for system in ("npais", "pmlp", "vdeavk", "sopa", "sais")
             for setting in ("url", "client_cert", "client_key", "ca_bundle")
         }
