@@ -1,6 +1,7 @@
 from .access_log import AccessLogEntry
 from .api_keys import ApiKey
 from .attachments import Attachment
+from .co_payments import CoPaymentMonth as CoPaymentMonth
 from .base import Base, utcnow
 from .definitions import ProcessDefinition
 from .documents import CaseDocument
