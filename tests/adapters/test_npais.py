@@ -413,10 +413,10 @@ def test_start_all_starts_every_simulator_and_gives_the_settings() -> None:
     try:
         settings = adapter_settings(running)
         assert settings == {f"{name}_url": running[name].url for name in SIMULATORS}
-        assert set(SIMULATORS) == {"npais", "pmlp", "vdeavk", "sopa"}
+        assert set(SIMULATORS) == {"npais", "pmlp", "vdeavk", "sopa", "sais"}
         result = operations.notify_orphan_court(NOTICE, CallContext("start-all", settings, 5))
         assert result["duplicate"] is False
-        for name in ("pmlp", "vdeavk", "sopa"):
+        for name in ("pmlp", "vdeavk", "sopa", "sais"):
             assert requests.get(f"{running[name].url}/?wsdl", timeout=5).status_code == 200
     finally:
         for sim in running.values():
