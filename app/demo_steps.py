@@ -19,7 +19,8 @@ WORKER = "demo-data"
 
 def external_systems_reachable(services: Services) -> bool:
     settings = services.settings
-    return all((settings.npais_url, settings.pmlp_url, settings.sopa_url, settings.vdeavk_url))
+    return all((settings.npais_url, settings.pmlp_url, settings.sopa_url, settings.vdeavk_url,
+                settings.sais_url))
 
 
 def run_workers(services: Services, *, timers: bool = False, rounds: int = 50) -> None:
