@@ -12,7 +12,7 @@ from app.cases.service import register_person
 from app.db import transaction
 from app.db.models import Person
 from app.demo import valid_personal_code
-from app.demo_steps import complete, external_systems_reachable
+from app.demo_steps import complete, external_systems_reachable, open_task_id
 from app.engine.runtime import Actor
 from app.services import Services
 
@@ -50,9 +50,15 @@ def load_demo(services: Services, today: date) -> None:
                                               today - timedelta(days=days))
         if not sais or action is None:
             continue
-        decision = {"decision": "CONFIRM"} if action != "CORRECT" else {
-            "decision": "CORRECT", "allowance_cents": 10000,
-            "correction_reason": "Papildu izdevumi par medikamentiem"}
+        decision: dict[str, object] = {"decision": "CONFIRM"}
+        if action == "CORRECT":
+            # Twenty euro more than the legal minimum the calculation found (never below it).
+            task_id = open_task_id(services, iid, "confirm_calculation")
+            known = services.engine.task_data(task_id) if task_id is not None else {}
+            allowance = min(int(known.get("total_cents", 0)),
+                            int(known.get("allowance_cents", 0)) + 2000)
+            decision = {"decision": "CORRECT", "allowance_cents": allowance,
+                        "correction_reason": "Papildu izdevumi par medikamentiem"}
         complete(services, iid, "confirm_calculation", STAFF, decision)
         if action == "DISCHARGE":
             complete(services, iid, "await_next_month", STAFF,
