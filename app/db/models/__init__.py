@@ -1,8 +1,8 @@
 from .access_log import AccessLogEntry
 from .api_keys import ApiKey
 from .attachments import Attachment
-from .co_payments import CoPaymentMonth as CoPaymentMonth
 from .base import Base, utcnow
+from .co_payments import CoPaymentMonth
 from .definitions import ProcessDefinition
 from .documents import CaseDocument
 from .events import Event
@@ -34,6 +34,7 @@ __all__ = [
     "Attachment",
     "Base",
     "CaseDocument",
+    "CoPaymentMonth",
     "DailyActivityEntry",
     "Event",
     "FormDraft",
