@@ -16,6 +16,12 @@ def parse_date(value: str | date) -> date:
     return date.fromisoformat(value[:10])
 
 
+def today_in_latvia() -> date:
+    """Today as a Latvian office counts it (the server's clock may run on UTC, two or three
+    hours behind: late in the evening it would still say yesterday)."""
+    return datetime.now(RIGA).date()
+
+
 def add_months(start: date, months: int) -> date:
     """Calendar months; the 31st plus one month is the last day of a shorter month."""
     month_index = start.month - 1 + months

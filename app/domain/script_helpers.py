@@ -7,10 +7,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .calendar import add_months, end_of_day, parse_date
+from .calendar import add_months, end_of_day, parse_date, today_in_latvia
 from .out_of_family_care import next_report_due
 
 
@@ -31,7 +31,7 @@ def _add_days(day: str, days: int) -> str:
 
 
 def _today() -> str:
-    return date.today().isoformat()
+    return today_in_latvia().isoformat()
 
 
 def _now() -> str:

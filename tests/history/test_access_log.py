@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.db import transaction
 from app.db.models import AccessLogEntry, HumanTask
+from app.domain.calendar import today_in_latvia
 from app.services import Services
 
 from .conftest import Case
@@ -54,12 +55,14 @@ def test_who_saw_the_childs_file_last_month(auditor: FlaskClient,
     assert f"/tasks/{task_id}" in table and "Uzdevums" in table
     assert "old-look" in table and "someone" not in table
     # Last month only.
-    start = (now - timedelta(days=30)).date().isoformat()
+    # The filter counts Latvian days (the server's UTC date is a day behind late in the evening).
+    today = today_in_latvia()
+    start = (today - timedelta(days=30)).isoformat()
     table = _table(auditor.get(f"/audit/access?person={p9_case.person_id}&from={start}"
-                               f"&to={now.date().isoformat()}").text)
+                               f"&to={today.isoformat()}").text)
     assert "Inese Kalniņa" in table and "old-look" not in table
     # Dates written the Latvian way work too.
-    lv_start = (now - timedelta(days=30)).strftime("%d.%m.%Y")
+    lv_start = (today - timedelta(days=30)).strftime("%d.%m.%Y")
     table = _table(auditor.get(f"/audit/access?person={p9_case.person_id}&from={lv_start}").text)
     assert "old-look" not in table
     assert "rakstiet to formā" in auditor.get("/audit/access?person=1&from=yesterday").text

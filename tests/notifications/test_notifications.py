@@ -15,6 +15,7 @@ from app.access.scope import viewer_of
 from app.auth.service import create_user
 from app.db import transaction
 from app.db.models import Notification
+from app.domain.calendar import today_in_latvia
 from app.engine.deploy import deploy_source
 from app.engine.runtime import Actor
 from app.notifications import service
@@ -190,7 +191,7 @@ def test_the_page_and_the_menu_count(app: Flask, web_services: Services,
     assert "Iesniegt pakalpojumu datus" in page.text
     assert "Eskalēts: termiņš pagājis" in page.text
     assert 'class="count-badge"' in page.text and ">1</span>" in page.text  # one task to see to
-    assert date.today().strftime("%d.%m.%Y") in page.text  # when they were made, DD.MM.YYYY
+    assert today_in_latvia().strftime("%d.%m.%Y") in page.text  # when they were made, DD.MM.YYYY
     assert "31.01.2025" in page.text and "01.02.2025" not in page.text  # the due day
     assert "Bērns P3-NOTIFY-1" in page.text and "Nokavēts" in page.text
 

@@ -20,7 +20,7 @@ from app.config import Settings
 from app.db import transaction
 from app.db.models import CaseDocument, HumanTask, Job, Person, ProcessInstance
 from app.demo import valid_personal_code
-from app.domain.calendar import end_of_day
+from app.domain.calendar import end_of_day, today_in_latvia
 from app.engine.deploy import deploy_source
 from app.engine.errors import NotYourTask
 from app.engine.runtime import Actor
@@ -112,7 +112,7 @@ def referral(group: str, referral_date: date) -> dict[str, Any]:
             "referral_reason": "Novērtējums deinstitucionalizācijas plāna ietvaros."}
 
 
-INTERVIEW = {"interview_date": date.today().isoformat(), "interview_place": "Bērna mājās",
+INTERVIEW = {"interview_date": today_in_latvia().isoformat(), "interview_place": "Bērna mājās",
              "daily_life": "Diena paiet mājās ar mammu.", "health_and_development": "Kustību traucējumi.",
              "family_and_relations": "Dzīvo ar abiem vecākiem.", "education_and_play": "Bērnudārzs.",
              "child_views": "Patīk zīmēt."}
@@ -126,7 +126,7 @@ INSTITUTION_NEEDS = {"services_needed": ["FOSTER_FAMILY", "SOCIAL_REHABILITATION
 def through_interview(services: Services, iid: int, group: str) -> HumanTask:
     refer = open_task(services, iid)
     assert (refer.element_id, refer.candidate_groups) == ("refer_child", "social_service")
-    services.engine.complete_task(refer.id, SOCIAL_SERVICE, referral(group, date.today()))
+    services.engine.complete_task(refer.id, SOCIAL_SERVICE, referral(group, today_in_latvia()))
     [check] = _jobs(services, iid)
     assert check.operation == "pmlp.get_person"
     run_jobs(services)
@@ -159,11 +159,11 @@ def test_family_child_is_assessed_sent_to_the_municipality_and_summarised(
     person = register_child(p2, pmlp_server, 36)
     iid = start(p2, person, "P2-T-0001")
     refer = open_task(p2, iid)
-    p2.engine.complete_task(refer.id, SOCIAL_SERVICE, referral("FAMILY", date.today()))
+    p2.engine.complete_task(refer.id, SOCIAL_SERVICE, referral("FAMILY", today_in_latvia()))
     run_jobs(p2)
     interview = open_task(p2, iid)
     # Due 30 days after the referral, passing at Riga midnight.
-    due = date.today() + timedelta(days=30)
+    due = today_in_latvia() + timedelta(days=30)
     assert interview.due_at == end_of_day(due)
     p2.engine.complete_task(interview.id, EXPERT, INTERVIEW)
     needs = open_task(p2, iid)
@@ -184,7 +184,7 @@ def test_family_child_is_assessed_sent_to_the_municipality_and_summarised(
     text = pdf_text(p2, iid)
     for expected in ("P2-T-0001", "Marta Ozoliņa", "14.06.2021", "Bērns ar FT ģimenē",
                      "Aprūpes pakalpojums", "Atelpas brīdis likumiskajiem pārstāvjiem",
-                     "Fizioterapija", sent["sopa_reference"], date.today().strftime("%d.%m.%Y")):
+                     "Fizioterapija", sent["sopa_reference"], today_in_latvia().strftime("%d.%m.%Y")):
         assert expected in text, expected
     with p2.sessions() as session:
         facts = assessment_facts(session, [iid])[iid]
@@ -220,7 +220,7 @@ def test_a_child_the_register_does_not_confirm_ends_without_an_interview(
     person = register_child(p2, pmlp_server, 38, in_register=case != "unknown",
                             status="DECEASED" if case == "deceased" else "LIVING")
     iid = start(p2, person, f"P2-T-{case}")
-    p2.engine.complete_task(open_task(p2, iid).id, SOCIAL_SERVICE, referral("FAMILY", date.today()))
+    p2.engine.complete_task(open_task(p2, iid).id, SOCIAL_SERVICE, referral("FAMILY", today_in_latvia()))
     run_jobs(p2)
     done = instance(p2, iid)
     assert done.status == "completed"
@@ -237,7 +237,7 @@ def test_tasks_land_only_with_the_region_of_the_child(p2: Services, pmlp_server:
     person = register_child(p2, pmlp_server, 39, municipality="JELGAVA")
     iid = start(p2, person, "P2-T-0005", municipality="JELGAVA")
     p2.engine.complete_task(open_task(p2, iid).id, Actor("jelgava", frozenset({"social_service"})),
-                            referral("FAMILY", date.today()))
+                            referral("FAMILY", today_in_latvia()))
     run_jobs(p2)
     interview = open_task(p2, iid)
     with p2.sessions() as session:
@@ -268,7 +268,7 @@ def test_completed_assessments_are_counted_by_child_group_and_municipality(
     # Ended without an interview: not an assessment.
     unknown = register_child(p2, pmlp_server, 45, in_register=False)
     iid = start(p2, unknown, "P2-S-45")
-    p2.engine.complete_task(open_task(p2, iid).id, SOCIAL_SERVICE, referral("FAMILY", date.today()))
+    p2.engine.complete_task(open_task(p2, iid).id, SOCIAL_SERVICE, referral("FAMILY", today_in_latvia()))
     run_jobs(p2)
 
     with p2.sessions() as session:
@@ -279,17 +279,17 @@ def test_completed_assessments_are_counted_by_child_group_and_municipality(
             GroupCount("RIGA", "INSTITUTION", 1)]
         assert completed_assessments_by_group(session, riga_region) == [
             GroupCount("RIGA", "FAMILY", 2), GroupCount("RIGA", "INSTITUTION", 1)]
-        yesterday = date.today() - timedelta(days=1)
+        yesterday = today_in_latvia() - timedelta(days=1)
         assert completed_assessments_by_group(session, ministry, period_to=yesterday) == []
-        assert len(completed_assessments_by_group(session, ministry, period_from=date.today(),
-                                                  period_to=date.today())) == 3
+        assert len(completed_assessments_by_group(session, ministry, period_from=today_in_latvia(),
+                                                  period_to=today_in_latvia())) == 3
 
 
 def test_demo_children_stand_in_every_state_and_load_once(p2: Services) -> None:
     from app.child_assessment.demo import load_demo
 
-    load_demo(p2, date.today())
-    load_demo(p2, date.today())  # idempotent
+    load_demo(p2, today_in_latvia())
+    load_demo(p2, today_in_latvia())  # idempotent
     with p2.sessions() as session:
         instances = list(session.scalars(select(ProcessInstance).where(
             ProcessInstance.process_key == PROCESS_KEY).order_by(ProcessInstance.id)))

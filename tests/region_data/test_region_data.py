@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.cases.personal_codes import masked
 from app.db.models import AccessLogEntry
+from app.domain.calendar import today_in_latvia
 from app.services import Services
 
 from .conftest import Cases
@@ -80,7 +81,7 @@ def test_filters_by_municipality_process_service_type_and_period(cases: Cases, c
     assert cases_in(csv_rows(riga, "?process=2")) == {"P2-RD-1", "P2-RD-2", "P2-RD-3"}
     assert cases_in(csv_rows(riga, "?service_type=RESPITE")) == {"P2-RD-1"}
     assert cases_in(csv_rows(riga, "?service_type=FOSTER_FAMILY")) == set()
-    today, yesterday = date.today(), date.today() - timedelta(days=1)
+    today, yesterday = today_in_latvia(), today_in_latvia() - timedelta(days=1)
     assert cases_in(csv_rows(riga, f"?from={today}&to={today}")) == {"P2-RD-1", "P2-RD-2", "P2-RD-3"}
     assert cases_in(csv_rows(riga, f"?to={yesterday}")) == set()
 
@@ -92,7 +93,7 @@ def test_csv_columns_dates_and_codes_for_a_worker(cases: Cases, client_of: Clien
                        "Bērna grupa", "Nepieciešamie pakalpojumi"]
     [family] = [row for row in rows if row[1] == "P2-RD-1"]
     assert family[0] == "P2" and family[2] == cases.riga_family_code and family[3] == "RIGA"
-    assert family[4] == "active" and family[5] == date.today().strftime("%d.%m.%Y") and family[6] == ""
+    assert family[4] == "active" and family[5] == today_in_latvia().strftime("%d.%m.%Y") and family[6] == ""
     assert family[7] == "FAMILY" and family[8] == "CARE_SERVICE RESPITE"
 
 
@@ -113,7 +114,7 @@ def test_xlsx_export_reads_back(cases: Cases, client_of: Client) -> None:
     assert len(values) == 3  # header + two Riga assessments
     [family] = [row for row in values[1:] if row[1] == "P2-RD-1"]
     assert family[0] == "P2" and family[2] == cases.riga_family_code
-    assert family[5].date() == date.today() and family[6] is None
+    assert family[5].date() == today_in_latvia() and family[6] is None
     assert sheet.cell(row=2, column=6).number_format == "DD.MM.YYYY"
     assert family[7] == "FAMILY"
 
