@@ -53,6 +53,8 @@ def test_the_expert_holds_the_interview_over_two_sittings(served: str,  # noqa: 
         expect(page.get_by_role("link", name="Intervija (NAURIS)")).to_have_count(1)
         page.get_by_role("button", name="Uzņemties").click()
         page.get_by_role("link", name="Piešķirti man").click()
+        # The tab's list is swapped in by htmx: wait for it before opening the task.
+        expect(page.locator(".tab-current")).to_contain_text("Piešķirti man")
         page.get_by_role("link", name="Intervija (NAURIS)").click()
         expect(page.locator("h1")).to_contain_text("Intervija")
 
