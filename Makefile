@@ -31,8 +31,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-assets: node_modules/.package-lock.json
+# Built once and again only when a package or a source of the bundles changes, so that two
+# `make test` runs side by side (CI) do not copy the same files at once.
+ASSETS := app/static/vendor/.built
+
+assets: $(ASSETS)
+
+$(ASSETS): node_modules/.package-lock.json scripts/build-assets.mjs $(wildcard app/modeler/js/*)
 	node scripts/build-assets.mjs
+	touch $(ASSETS)
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
