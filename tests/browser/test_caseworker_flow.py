@@ -100,6 +100,8 @@ def test_a_caseworker_works_a_task_end_to_end_in_the_browser(served: str,
         page.get_by_role("button", name="Iziet").click()
         sign_in("kristaps")
         page.get_by_role("link", name="Manām grupām").click()
+        # The tab's list is swapped in by htmx: wait for it before following a link in it.
+        expect(page.locator(".tab-current")).to_contain_text("Manām grupām")
         expect(page.get_by_role("link", name="Iesniegt periodisko ziņojumu")).to_be_visible()
         # … and opens the child's case file from the list.
         page.locator("td a[href^='/persons/']").first.click()
