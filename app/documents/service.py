@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import CaseDocument, ProcessInstance
 from app.domain.calendar import format_lv, format_lv_datetime, parse_date
+from app.forms.service import format_money
 
 APP_DIR = Path(__file__).resolve().parent.parent
 STYLESHEET = APP_DIR / "static" / "css" / "document-pdf.css"
@@ -30,12 +31,10 @@ class DocumentError(ValueError):
 
 
 def format_eur(cents: int | None) -> str:
-    """Whole cents as Latvian documents write euro: 1 234,50 €."""
+    """Whole cents as Latvian documents write euro: 1 234,50 € (the forms' own formatting)."""
     if cents is None:
         return ""
-    amount = Decimal(int(cents)) / 100
-    grouped = f"{abs(amount):,.2f}".replace(",", " ").replace(".", ",")
-    return f"{'-' if amount < 0 else ''}{grouped} €"
+    return format_money(Decimal(int(cents)) / 100, "lv")
 
 
 def _lv_date(value: Any) -> str:
