@@ -19,6 +19,7 @@ from adapters.sopa.messages import (
     NAMESPACE,
     WSDL_PATH,
     ChildAssessment,
+    PeriodicReport,
     PlacementChangeNotice,
     Receipt,
     ServiceRecord,
@@ -100,6 +101,26 @@ def notify_placement_change(call: CallContext, notice: PlacementChangeNotice) ->
         return Receipt(str(r.Status), references, as_datetime(r.ReceivedAt), _bool(r.Duplicate))
 
     return SOPA.read(reply, "a receipt with one reference per municipality", convert)
+
+
+def deliver_periodic_report(call: CallContext, report: PeriodicReport) -> Receipt:
+    reply = SOPA.invoke(
+        call,
+        "DeliverPeriodicReport",
+        lambda service: service.DeliverPeriodicReport(
+            IdempotencyKey=call.idempotency_key,
+            MunicipalityCode=report.municipality_code,
+            CaseReference=report.case_reference,
+            ReportPeriodEnd=report.report_period_end,
+            ContactWithParents=report.contact_with_parents,
+            ContactWithSiblings=report.contact_with_siblings,
+            ContactWithOthers=report.contact_with_others,
+            Cooperation=report.cooperation,
+            PhysicalDevelopment=report.physical_development,
+            PsychosocialDevelopment=report.psychosocial_development,
+        ),
+    )
+    return SOPA.read(reply, "the receipt fields", _receipt)
 
 
 def fetch_service_records(

@@ -34,6 +34,16 @@ SUMMARY_MAX: Final = 8000
 LIST_MAX: Final = 100
 MUNICIPALITIES_MAX: Final = 50
 HOURS_PER_WEEK_MAX: Final = 168
+REPORT_SECTION_MAX: Final = 4000
+# The sections of a periodic report on a child in care (P9), in the order of the contract.
+REPORT_SECTIONS: Final = (
+    "contact_with_parents",
+    "contact_with_siblings",
+    "contact_with_others",
+    "cooperation",
+    "physical_development",
+    "psychosocial_development",
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,22 @@ class PlacementChangeNotice:
     from_group_home: str | None
     to_group_home: str | None
     effective_date: date
+
+
+@dataclass(frozen=True)
+class PeriodicReport:
+    """Law on Social Services and Social Assistance, art. 28: what the institution tells the
+    social service about a child in its care."""
+
+    municipality_code: str
+    case_reference: str
+    report_period_end: date
+    contact_with_parents: str
+    contact_with_siblings: str
+    contact_with_others: str
+    cooperation: str
+    physical_development: str
+    psychosocial_development: str
 
 
 @dataclass(frozen=True)

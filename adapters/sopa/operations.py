@@ -21,10 +21,13 @@ from adapters.sopa.messages import (
     LIST_MAX,
     MUNICIPALITIES_MAX,
     PLACEMENT_CHANGES,
+    REPORT_SECTION_MAX,
+    REPORT_SECTIONS,
     SERVICE_TYPES,
     SHORT_TEXT_MAX,
     SUMMARY_MAX,
     ChildAssessment,
+    PeriodicReport,
     PlacementChangeNotice,
     PlannedService,
     Receipt,
@@ -46,6 +49,9 @@ _PLACEMENT_PARAMS = frozenset(
         "to_group_home",
         "effective_date",
     }
+)
+_REPORT_PARAMS = frozenset(
+    {"municipality_code", "case_reference", "report_period_end", *REPORT_SECTIONS}
 )
 _FETCH_PARAMS = frozenset({"municipality_code", "period_from", "period_to"})
 # Which group homes each kind of change names: (from_group_home, to_group_home) required.
@@ -128,6 +134,27 @@ def notify_placement_change(params: dict[str, Any], call: CallContext) -> dict[s
         "received_at": receipt.received_at.isoformat(),
         "duplicate": receipt.duplicate,
     }
+
+
+@operation("sopa.deliver_periodic_report")
+def deliver_periodic_report(params: dict[str, Any], call: CallContext) -> dict[str, Any]:
+    """Deliver an institution's periodic report on a child in care to the social service (P9).
+
+    Params: ``municipality_code`` (the municipality responsible for the child),
+    ``case_reference``, ``report_period_end`` (YYYY-MM-DD) and the texts
+    ``contact_with_parents``, ``contact_with_siblings``, ``contact_with_others``,
+    ``cooperation``, ``physical_development``, ``psychosocial_development``.
+    Returns as ``sopa.send_support_plan``.
+    """
+    p = _Params("sopa.deliver_periodic_report", params, _REPORT_PARAMS)
+    sections = {name: p.text(name, REPORT_SECTION_MAX) for name in REPORT_SECTIONS}
+    report = PeriodicReport(
+        municipality_code=p.code("municipality_code"),
+        case_reference=p.case_reference(CASE_REFERENCE_MAX),
+        report_period_end=p.iso_date("report_period_end"),
+        **sections,
+    )
+    return _receipt_result(client.deliver_periodic_report(call, report))
 
 
 @operation("sopa.fetch_service_records")

@@ -5,7 +5,8 @@ Municipality codes and each municipality's service-record batch come from
 the common control API are :class:`adapters.simulators.SoapSimulator`'s. Own control actions,
 so process tests can set up a batch and assert on what was sent:
 
-* ``GET /_control/received/plans`` (also ``assessments``, ``notices``, ``fetches``): what SOPA
+* ``GET /_control/received/plans`` (also ``assessments``, ``notices``, ``reports``,
+  ``fetches``): what SOPA
   received, as ``[{"idempotency_key", "sopa_reference", "received_at", ...fields}]`` with the
   request's fields in snake_case (``municipality_code``, ``case_reference``, ``plan``: ...).
 * ``GET /_control/service-records/<municipality_code>``: the batch, ``{"records": [...]}``.
@@ -44,6 +45,7 @@ _RECEIVED_KINDS = {
     "plans": "SendSupportPlan",
     "assessments": "SendChildAssessment",
     "notices": "NotifyPlacementChange",
+    "reports": "DeliverPeriodicReport",
     "fetches": "FetchServiceRecords",
 }
 _PERSONAL_CODE = re.compile(r"\d{6}-\d{5}")
@@ -114,6 +116,9 @@ class SopaSimulator(SoapSimulator):
             self.qname("SendSupportPlanRequest"): self._receipt_handler("SendSupportPlan", "P"),
             self.qname("SendChildAssessmentRequest"): self._receipt_handler(
                 "SendChildAssessment", "A"
+            ),
+            self.qname("DeliverPeriodicReportRequest"): self._receipt_handler(
+                "DeliverPeriodicReport", "R"
             ),
             self.qname("NotifyPlacementChangeRequest"): self._placement_change,
             self.qname("FetchServiceRecordsRequest"): self._fetch,

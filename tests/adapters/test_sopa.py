@@ -51,6 +51,17 @@ PLACEMENT: dict[str, Any] = {
     "to_group_home": "GM-OGRE-02",
     "effective_date": "2026-02-01",
 }
+REPORT: dict[str, Any] = {
+    "municipality_code": "RIGA",
+    "case_reference": "P9-2026-0004",
+    "report_period_end": "2026-04-10",
+    "contact_with_parents": "Māte apmeklē bērnu reizi nedēļā.",
+    "contact_with_siblings": "Brālis zvana katru svētdienu.",
+    "contact_with_others": "Vecmāmiņa apmeklēja svētkos.",
+    "cooperation": "Māte sadarbojas ar iestādes sociālo darbinieku.",
+    "physical_development": "Attīstība atbilst vecumam.",
+    "psychosocial_development": "Bērns iejuties grupā.",
+}
 RECORD: dict[str, Any] = {
     "external_id": "TEST-1",
     "personal_code": valid_personal_code(12),
@@ -118,6 +129,19 @@ def test_send_child_assessment_is_accepted_and_received(sopa: RunningSimulator) 
     assert received["child_group"] == "FAMILY"
     assert received["services_needed"] == ASSESSMENT["services_needed"]
     assert received["summary"] == ASSESSMENT["summary"]
+
+
+def test_periodic_report_is_accepted_with_a_receipt_and_received(sopa: RunningSimulator) -> None:
+    result = operations.deliver_periodic_report(REPORT, call(sopa))
+
+    assert (result["status"], result["duplicate"]) == ("ACCEPTED", False)
+    assert result["sopa_reference"].startswith("R") and result["received_at"]
+    [received] = control(sopa, "received/reports")
+    assert received["sopa_reference"] == result["sopa_reference"]
+    assert received["municipality_code"] == "RIGA"
+    assert received["report_period_end"] == "2026-04-10"
+    assert received["contact_with_siblings"] == REPORT["contact_with_siblings"]
+    assert received["psychosocial_development"] == REPORT["psychosocial_development"]
 
 
 def test_placement_change_gives_one_reference_per_municipality(sopa: RunningSimulator) -> None:
@@ -196,6 +220,7 @@ def test_unknown_municipality_is_a_permanent_error(sopa: RunningSimulator) -> No
         (operations.send_support_plan, PLAN),
         (operations.send_child_assessment, ASSESSMENT),
         (operations.notify_placement_change, PLACEMENT),
+        (operations.deliver_periodic_report, REPORT),
     ],
 )
 def test_a_repeated_key_is_applied_once(
@@ -241,6 +266,28 @@ def test_malformed_answer_is_retryable(sopa: RunningSimulator) -> None:
     )
 
 
+def test_periodic_report_timeout_is_retryable_and_the_retry_applies_once(
+    sopa: RunningSimulator,
+) -> None:
+    assert_timeout_is_retryable_and_the_retry_counts_once(
+        sopa, "SOPA", lambda key, timeout: operations.deliver_periodic_report(
+            REPORT, call(sopa, key, timeout))
+    )
+    assert len(control(sopa, "received/reports")) == 1
+
+
+def test_periodic_report_fault_is_retryable(sopa: RunningSimulator) -> None:
+    assert_server_fault_is_retryable(
+        sopa, "SOPA", lambda: operations.deliver_periodic_report(REPORT, call(sopa))
+    )
+
+
+def test_periodic_report_malformed_answer_is_retryable(sopa: RunningSimulator) -> None:
+    assert_malformed_answer_is_retryable(
+        sopa, "SOPA", lambda: operations.deliver_periodic_report(REPORT, call(sopa))
+    )
+
+
 def test_fetch_timeout_is_retryable(sopa: RunningSimulator) -> None:
     period = {"municipality_code": "RIGA", "period_from": "2026-01-01", "period_to": "2026-01-31"}
     assert_timeout_is_retryable_and_the_retry_counts_once(
@@ -277,6 +324,13 @@ def test_fetch_timeout_is_retryable(sopa: RunningSimulator) -> None:
          "non-empty list"),
         (operations.notify_placement_change, {**PLACEMENT, "change": "MOVE"},
          "'change' must be one of"),
+        (operations.deliver_periodic_report, {**REPORT, "cooperation": " "}, "'cooperation'"),
+        (operations.deliver_periodic_report, {**REPORT, "physical_development": "x" * 4001},
+         "'physical_development'"),
+        (operations.deliver_periodic_report, {**REPORT, "report_period_end": "10.04.2026"},
+         "'report_period_end'"),
+        (operations.deliver_periodic_report, {**REPORT, "child_name": "Jānis"},
+         "child_name"),
         (operations.fetch_service_records,
          {"municipality_code": "RIGA", "period_from": "2026-02-01", "period_to": "2026-01-01"},
          "'period_to' is before"),
@@ -301,3 +355,4 @@ def test_registry_finds_the_operations() -> None:
     assert registry.lookup("sopa.send_child_assessment") is operations.send_child_assessment
     assert registry.lookup("sopa.notify_placement_change") is operations.notify_placement_change
     assert registry.lookup("sopa.fetch_service_records") is operations.fetch_service_records
+    assert registry.lookup("sopa.deliver_periodic_report") is operations.deliver_periodic_report
