@@ -20,6 +20,7 @@ from .instances import (
 from .login_attempts import LoginAttempt
 from .notifications import Notification
 from .organisations import Organisation
+from .out_of_family_care import ChildPlacement, PeriodicReportDelivery
 from .persons import Person
 from .preparation import DailyActivityEntry, SelfCareAssessment
 from .process_drafts import ProcessDraft
@@ -34,6 +35,7 @@ __all__ = [
     "Attachment",
     "Base",
     "CaseDocument",
+    "ChildPlacement",
     "CoPaymentMonth",
     "DailyActivityEntry",
     "Event",
@@ -47,6 +49,7 @@ __all__ = [
     "MessageSubscription",
     "Notification",
     "Organisation",
+    "PeriodicReportDelivery",
     "Person",
     "ProcessDefinition",
     "ProcessDraft",
