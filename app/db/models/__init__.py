@@ -19,6 +19,7 @@ from .instances import (
 )
 from .login_attempts import LoginAttempt
 from .notifications import Notification
+from .nsk import NskCompensation, NskEligibility, NskPayment, NskReport
 from .organisations import Organisation
 from .out_of_family_care import ChildPlacement, PeriodicReportDelivery
 from .persons import Person
@@ -48,6 +49,10 @@ __all__ = [
     "LoginAttempt",
     "MessageSubscription",
     "Notification",
+    "NskCompensation",
+    "NskEligibility",
+    "NskPayment",
+    "NskReport",
     "Organisation",
     "PeriodicReportDelivery",
     "Person",
