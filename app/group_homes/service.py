@@ -1,8 +1,6 @@
 """Stays in group homes, read and written for P5's operations, pages and panels. No Flask here."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.db.models import GroupHomeStay, Person, ProcessInstance
 from app.domain import group_homes as rules
 from app.domain.calendar import parse_date
+from app.monthly_reports import csv_text, euro_text, start_per_municipality
 
 
 class StayError(ValueError):
@@ -144,24 +143,11 @@ def report_for(session: Session, municipality_code: str, period: str) -> dict[st
 
 
 def report_csv(report: dict[str, Any]) -> str:
-    """The report's rows as CSV (semicolon-separated, as Latvian spreadsheets expect), with a
-    totals line; amounts in euro with a decimal comma."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\n")
-    writer.writerow(rules.CSV_COLUMNS)
-    for row in report.get("rows", []):
-        writer.writerow([_csv_value(name, row.get(name)) for name in rules.CSV_COLUMNS])
-    writer.writerow(["KOPĀ", "", "", "", "", "", report.get("days", 0), "",
-                     _csv_value("cost_cents", report.get("cost_cents", 0)),
-                     _csv_value("state_share_cents", report.get("state_share_cents", 0))])
-    return out.getvalue()
-
-
-def _csv_value(name: str, value: Any) -> Any:
-    if name.endswith("_cents") and value is not None:
-        cents = int(value)
-        return f"{cents // 100},{cents % 100:02d}"
-    return value
+    """The report's rows as CSV (``app.monthly_reports.csv_text``), with a totals line."""
+    return csv_text(rules.CSV_COLUMNS, report.get("rows", []),
+                    ["KOPĀ", "", "", "", "", "", report.get("days", 0), "",
+                     euro_text(report.get("cost_cents", 0)),
+                     euro_text(report.get("state_share_cents", 0))])
 
 
 def stay_history(session: Session, instance_ids: list[int]) -> list[GroupHomeStay]:
@@ -191,21 +177,7 @@ def start_monthly_reports(engine: Any, sessions: Any, period: str,
                           municipality_codes: list[str] | None = None) -> list[int]:
     """Start the month's report (p05_group_home_report) for every municipality with group homes
     in the register, once per municipality and month; returns the new instances' ids."""
-    from app.access.scope import Scope
-    from app.engine.runtime import Actor
-
     rules.period_bounds(period)  # a malformed period fails here, not in the engine
     codes = municipality_codes or sorted({h.municipality_code for h in rules.register().values()})
-    started = []
-    for code in codes:
-        key = report_business_key(code, period)
-        with sessions() as session:  # a fresh snapshot per municipality
-            if session.scalar(select(ProcessInstance.id).where(
-                    ProcessInstance.process_key == REPORT_PROCESS,
-                    ProcessInstance.business_key == key)) is not None:
-                continue
-        started.append(engine.start(
-            REPORT_PROCESS, {"municipality_code": code, "period": period, "case_number": key},
-            business_key=key, actor=Actor.system(),
-            scope=Scope.for_process(REPORT_PROCESS, municipality_code=code)))
-    return started
+    return start_per_municipality(engine, sessions, REPORT_PROCESS, period, codes,
+                                  report_business_key)

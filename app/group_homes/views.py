@@ -17,6 +17,7 @@ from app.areas import MenuItem
 from app.db.models import CaseDocument, ProcessInstance
 from app.documents.service import format_eur
 from app.domain import group_homes as rules
+from app.monthly_reports import latest_documents
 from app.texts import N_
 
 from . import service
@@ -34,14 +35,7 @@ bp.record_once(_register_filters)
 
 
 def _latest_documents(db: Session, instance_ids: list[int]) -> dict[int, CaseDocument]:
-    latest: dict[int, CaseDocument] = {}
-    if not instance_ids:
-        return latest
-    for document in db.scalars(select(CaseDocument).where(
-            CaseDocument.instance_id.in_(instance_ids), CaseDocument.kind == REPORT_KIND)
-            .order_by(CaseDocument.version)):
-        latest[document.instance_id] = document
-    return latest
+    return latest_documents(db, instance_ids, REPORT_KIND)
 
 
 @bp.get("/group-homes/reports")
