@@ -26,6 +26,7 @@ from typing import Any
 AREAS = (
     "app.documents",
     "app.notifications",
+    "app.outbox",
     "app.assessment",
     "app.child_assessment",
     "app.community_services",

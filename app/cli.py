@@ -269,21 +269,54 @@ def api_key_list() -> None:
 @click.option("--timers", "timer_threads", default=1, show_default=True, help="Timer threads.")
 @click.option("--calendar/--no-calendar", default=False, show_default=True,
               help="Also start the monthly processes when a month begins (in one worker only).")
-def worker(job_threads: int, timer_threads: int, calendar: bool) -> None:
-    """Run workers (job runner and timer scheduler) until stopped."""
+@click.option("--outbox", "outbox_threads", default=1, show_default=True,
+              help="Notification sender threads (with DICASE_OUTBOX_BROKER: dispatchers).")
+def worker(job_threads: int, timer_threads: int, calendar: bool, outbox_threads: int) -> None:
+    """Run workers (job runner, timer scheduler, outbox sender) until stopped."""
     from workers.runner import start_threads
 
     services = build_services(_settings())
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    threads = start_threads(services, stop, job_threads, timer_threads, calendar=calendar)
-    click.echo(f"Worker running: {job_threads} job thread(s), {timer_threads} timer thread(s).")
+    threads = start_threads(services, stop, job_threads, timer_threads, calendar=calendar,
+                            outbox_threads=outbox_threads)
+    click.echo(f"Worker running: {job_threads} job thread(s), {timer_threads} timer thread(s), "
+               f"{outbox_threads} outbox thread(s).")
     try:
         while not stop.wait(1.0):
             pass
     except KeyboardInterrupt:
         stop.set()
     for thread in threads:
+        thread.join(timeout=10)
+
+
+@main.command("outbox-sender")
+@click.option("--threads", default=1, show_default=True, help="Consumer threads.")
+def outbox_sender(threads: int) -> None:
+    """Deliver notifications handed over by RabbitMQ (DICASE_OUTBOX_BROKER) until stopped."""
+    from workers.outbox import consume_loop
+    from workers.runner import worker_name
+
+    services = build_services(_settings())
+    if not services.settings.outbox_broker:
+        raise click.UsageError("set DICASE_OUTBOX_BROKER (amqp://user:password@host:5672/); "
+                               "without it `dicase worker` and `dicase run` send notifications")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    running = [threading.Thread(target=consume_loop,
+                                args=(services, stop, worker_name(f"outbox-sender-{i}")),
+                                daemon=True) for i in range(threads)]
+    for thread in running:
+        thread.start()
+    click.echo(f"Outbox sender running: {threads} thread(s) on queue "
+               f"{services.settings.outbox_queue}.")
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+    for thread in running:
         thread.join(timeout=10)
 
 

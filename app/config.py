@@ -56,6 +56,33 @@ class Settings:
     sais_client_cert: str = field(default_factory=lambda: _env("SAIS_CLIENT_CERT", ""))
     sais_client_key: str = field(default_factory=lambda: _env("SAIS_CLIENT_KEY", ""))
     sais_ca_bundle: str = field(default_factory=lambda: _env("SAIS_CA_BUNDLE", ""))
+    # The notification outbox (docs/outbox.md): attempts before a message fails, the first
+    # backoff delay (doubles each time), how often a sent NPAIS notice is asked for its
+    # acknowledgement, and the contacts of the organisations notified.
+    outbox_max_attempts: int = field(default_factory=lambda: int(_env("OUTBOX_MAX_ATTEMPTS", "5")))
+    outbox_backoff_seconds: float = field(
+        default_factory=lambda: float(_env("OUTBOX_BACKOFF_SECONDS", "30")))
+    outbox_ack_poll_seconds: float = field(
+        default_factory=lambda: float(_env("OUTBOX_ACK_POLL_SECONDS", "300")))
+    notification_contacts: Path = field(default_factory=lambda: Path(_env(
+        "NOTIFICATION_CONTACTS", str(PROJECT_ROOT / "data" / "notification_contacts.csv"))))
+    # With a RabbitMQ address (amqp://user:password@host:5672/), queued messages are handed to
+    # this durable queue and ``dicase outbox-sender`` processes deliver them.
+    outbox_broker: str = field(default_factory=lambda: _env("OUTBOX_BROKER", ""))
+    outbox_queue: str = field(default_factory=lambda: _env("OUTBOX_QUEUE", "dicase.outbox"))
+    # E-mail: "file" (one .eml per message in mail_dir), "console" (the log) or "smtp".
+    mail_transport: str = field(default_factory=lambda: _env("MAIL_TRANSPORT", "file"))
+    mail_dir: Path = field(
+        default_factory=lambda: Path(_env("MAIL_DIR", str(PROJECT_ROOT / "var" / "mail"))))
+    mail_from: str = field(
+        default_factory=lambda: _env("MAIL_FROM", "DI Case <noreply@dicase.invalid>"))
+    smtp_host: str = field(default_factory=lambda: _env("SMTP_HOST", ""))
+    smtp_port: int = field(default_factory=lambda: int(_env("SMTP_PORT", "587")))
+    smtp_starttls: bool = field(default_factory=lambda: _env("SMTP_STARTTLS", "1") == "1")
+    smtp_user: str = field(default_factory=lambda: _env("SMTP_USER", ""))
+    smtp_password: str = field(default_factory=lambda: _env("SMTP_PASSWORD", ""), repr=False)
+    # CA certificates to verify the SMTP server with (default: the system's).
+    smtp_ca_bundle: str = field(default_factory=lambda: _env("SMTP_CA_BUNDLE", ""))
     # Simulators of the external systems are started in-process unless real endpoints are set.
     start_simulators: bool = field(default_factory=lambda: _env("START_SIMULATORS", "1") == "1")
     in_process_workers: bool = field(default_factory=lambda: _env("IN_PROCESS_WORKERS", "1") == "1")

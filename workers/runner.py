@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from app.services import Services
 
 from .jobs import run_due_jobs
+from .outbox import outbox_loop
 from .timers import fire_due_timers, seconds_to_next_timer
 
 log = logging.getLogger(__name__)
@@ -75,8 +76,10 @@ def calendar_loop(services: Services, stop: threading.Event, name: str) -> None:
 
 
 def start_threads(services: Services, stop: threading.Event, job_threads: int = 1,
-                  timer_threads: int = 1, calendar: bool = False) -> list[threading.Thread]:
-    """The worker threads; ``calendar`` adds the monthly starter (run it in one worker only)."""
+                  timer_threads: int = 1, calendar: bool = False,
+                  outbox_threads: int = 1) -> list[threading.Thread]:
+    """The worker threads; ``calendar`` adds the monthly starter (run it in one worker only);
+    ``outbox_threads`` send notifications (workers/outbox.py)."""
     threads = []
     if calendar:
         name = worker_name("calendar")
@@ -89,6 +92,10 @@ def start_threads(services: Services, stop: threading.Event, job_threads: int = 
     for i in range(timer_threads):
         name = worker_name(f"timers-{i}")
         threads.append(threading.Thread(target=timer_loop, args=(services, stop, name),
+                                        name=name, daemon=True))
+    for i in range(outbox_threads):
+        name = worker_name(f"outbox-{i}")
+        threads.append(threading.Thread(target=outbox_loop, args=(services, stop, name),
                                         name=name, daemon=True))
     for thread in threads:
         thread.start()

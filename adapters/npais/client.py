@@ -14,7 +14,9 @@ from typing import Any
 from adapters.npais.messages import (
     BINDING,
     NAMESPACE,
+    NOTICE_STATUSES,
     WSDL_PATH,
+    NoticeStatus,
     OrphanCourtNotice,
     PeriodicReport,
     Receipt,
@@ -22,7 +24,13 @@ from adapters.npais.messages import (
 from adapters.registry import CallContext
 from adapters.soap import SoapSystem, as_datetime, clear_client_cache
 
-__all__ = ["NPAIS", "clear_client_cache", "deliver_periodic_report", "notify_orphan_court"]
+__all__ = [
+    "NPAIS",
+    "clear_client_cache",
+    "deliver_periodic_report",
+    "notice_status",
+    "notify_orphan_court",
+]
 
 NPAIS = SoapSystem(
     name="NPAIS",
@@ -68,6 +76,25 @@ def deliver_periodic_report(call: CallContext, report: PeriodicReport) -> Receip
         ),
     )
     return _receipt(reply, "ReportId")
+
+
+def notice_status(call: CallContext, notice_id: str) -> NoticeStatus:
+    """Whether the orphan court has acknowledged the notice NPAIS gave ``notice_id``.
+
+    A read: ``call.idempotency_key`` only names the call in the log.
+    """
+    reply = NPAIS.invoke(
+        call, "GetNoticeStatus", lambda service: service.GetNoticeStatus(NoticeId=notice_id)
+    )
+
+    def convert(r: Any) -> NoticeStatus:
+        status = str(r.Status)
+        if status not in NOTICE_STATUSES:
+            raise ValueError(status)
+        at = as_datetime(r.AcknowledgedAt) if r.AcknowledgedAt is not None else None
+        return NoticeStatus(str(r.NoticeId), status, at)
+
+    return NPAIS.read(reply, "the notice status fields", convert)
 
 
 def _receipt(reply: Any, id_field: str) -> Receipt:

@@ -14,11 +14,25 @@ NAMESPACE: Final = "urn:lv:npais:di:v1"
 BINDING: Final = f"{{{NAMESPACE}}}NpaisDiSoapBinding"
 
 # Mirrors of the enumerations in npais.xsd, so bad values are refused before any network call.
-NOTICE_TYPES: Final = ("REPORT_OVERDUE", "REPORT_DELIVERED", "PLACEMENT_REGISTERED")
+NOTICE_TYPES: Final = (
+    "REPORT_OVERDUE",
+    "REPORT_DELIVERED",
+    "PLACEMENT_REGISTERED",
+    "CHILD_SEPARATED",
+    "CHILD_RETURNED",
+    "PLACEMENT_STARTED",
+    "PLACEMENT_ENDED",
+    "REPORT_SUBMITTED",
+    "SURVEY_OVERDUE",
+)
 RECIPIENTS: Final = ("ORPHAN_COURT", "SOCIAL_SERVICE", "MINISTRY")
+RECEIVED: Final = "RECEIVED"
+ACKNOWLEDGED: Final = "ACKNOWLEDGED"
+NOTICE_STATUSES: Final = (RECEIVED, ACKNOWLEDGED)
 NOTICE_TEXT_MAX: Final = 4000
 REPORT_SECTION_MAX: Final = 8000
 CASE_REFERENCE_MAX: Final = 64
+NOTICE_ID_MAX: Final = 64
 
 
 @dataclass(frozen=True)
@@ -51,3 +65,16 @@ class Receipt:
     id: str
     received_at: datetime
     duplicate: bool
+
+
+@dataclass(frozen=True)
+class NoticeStatus:
+    """Where a notice stands at NPAIS: received, or acknowledged by the orphan court (and when)."""
+
+    notice_id: str
+    status: str
+    acknowledged_at: datetime | None = None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.status == ACKNOWLEDGED

@@ -11,6 +11,7 @@ from typing import Any
 from adapters.npais import client
 from adapters.npais.messages import (
     CASE_REFERENCE_MAX,
+    NOTICE_ID_MAX,
     NOTICE_TEXT_MAX,
     NOTICE_TYPES,
     RECIPIENTS,
@@ -41,8 +42,10 @@ _REPORT_PARAMS = frozenset(
 def notify_orphan_court(params: dict[str, Any], call: CallContext) -> dict[str, Any]:
     """Notify an orphan court (and optionally the social service and the ministry).
 
-    Params: ``orphan_court_code``, ``case_reference``, ``notice_type`` (REPORT_OVERDUE,
-    REPORT_DELIVERED, PLACEMENT_REGISTERED), ``recipients`` (list of ORPHAN_COURT,
+    Params: ``orphan_court_code``, ``case_reference``, ``notice_type`` (one of
+    ``messages.NOTICE_TYPES``: REPORT_OVERDUE, REPORT_DELIVERED, PLACEMENT_REGISTERED,
+    CHILD_SEPARATED, CHILD_RETURNED, PLACEMENT_STARTED, PLACEMENT_ENDED, REPORT_SUBMITTED,
+    SURVEY_OVERDUE), ``recipients`` (list of ORPHAN_COURT,
     SOCIAL_SERVICE, MINISTRY), ``text``, optional ``due_date`` (YYYY-MM-DD).
     Returns ``notice_id``, ``received_at`` (ISO 8601), ``duplicate``.
     """
@@ -85,6 +88,22 @@ def deliver_periodic_report(params: dict[str, Any], call: CallContext) -> dict[s
         "report_id": receipt.id,
         "received_at": receipt.received_at.isoformat(),
         "duplicate": receipt.duplicate,
+    }
+
+
+@operation("npais.notice_status")
+def notice_status(params: dict[str, Any], call: CallContext) -> dict[str, Any]:
+    """Whether the orphan court has acknowledged a notice.
+
+    Params: ``notice_id`` (the id NotifyOrphanCourt answered). Returns ``notice_id``,
+    ``status`` (RECEIVED or ACKNOWLEDGED) and ``acknowledged_at`` (ISO 8601 or None).
+    """
+    p = _Params("npais.notice_status", params, frozenset({"notice_id"}))
+    found = client.notice_status(call, p.text("notice_id", NOTICE_ID_MAX))
+    return {
+        "notice_id": found.notice_id,
+        "status": found.status,
+        "acknowledged_at": found.acknowledged_at.isoformat() if found.acknowledged_at else None,
     }
 
 

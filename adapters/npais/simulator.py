@@ -3,21 +3,32 @@
 Run it with :func:`adapters.simulators.start_simulator`. WSDL serving, XSD validation, fault
 injection, the idempotency ledger and the control API are :class:`adapters.simulators.SoapSimulator`'s
 (its module docstring lists the control actions). Orphan court codes come from
-``fixtures/orphan_courts.json``. State (applied idempotency keys) is kept in memory.
+``fixtures/orphan_courts.json``. State (applied idempotency keys, acknowledgements) is kept in
+memory.
+
+Its own control actions:
+
+* ``GET /_control/notices/<notice id>``: ``{"notice_id", "status", "acknowledged_at"}``.
+* ``POST /_control/notices/<notice id>/acknowledge`` ``{"at": ISO 8601 date-time (optional)}``:
+  the orphan court confirms the notice (as a court clerk would in NPAIS); GetNoticeStatus
+  answers ACKNOWLEDGED from then on.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
+from werkzeug.wrappers import Request, Response
 
-from adapters.npais.messages import NAMESPACE, WSDL_PATH, XSD_PATH
+from adapters.npais.messages import ACKNOWLEDGED, NAMESPACE, RECEIVED, WSDL_PATH, XSD_PATH
 from adapters.simulator_ledger import Ledger
-from adapters.simulators import SimulatorFault, SoapSimulator
+from adapters.simulators import SimulatorFault, SoapSimulator, json_response
 
 COURTS_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "orphan_courts.json"
 
@@ -39,6 +50,8 @@ class NpaisSimulator(SoapSimulator):
             ledger=ledger,
         )
         self.orphan_courts = dict(orphan_courts)
+        self._acknowledged: dict[str, datetime] = {}
+        self._ack_lock = threading.Lock()
         self.operations = {
             self.qname("NotifyOrphanCourtRequest"): self._receipt_handler(
                 "NotifyOrphanCourt", "NoticeId", "N"
@@ -46,7 +59,69 @@ class NpaisSimulator(SoapSimulator):
             self.qname("DeliverPeriodicReportRequest"): self._receipt_handler(
                 "DeliverPeriodicReport", "ReportId", "R"
             ),
+            self.qname("GetNoticeStatusRequest"): self._notice_status,
         }
+
+    def _notice_ids(self) -> set[str]:
+        return {r["id"] for r in self.ledger.records() if r["operation"] == "NotifyOrphanCourt"}
+
+    def notice_state(self, notice_id: str) -> dict[str, Any] | None:
+        """The notice's status as GetNoticeStatus reports it; None for an unknown id."""
+        if notice_id not in self._notice_ids():
+            return None
+        with self._ack_lock:
+            at = self._acknowledged.get(notice_id)
+        return {
+            "notice_id": notice_id,
+            "status": ACKNOWLEDGED if at else RECEIVED,
+            "acknowledged_at": at.isoformat() if at else None,
+        }
+
+    def acknowledge(self, notice_id: str, at: datetime | None = None) -> dict[str, Any] | None:
+        """The orphan court confirms the notice (the first confirmation's time is kept)."""
+        if notice_id not in self._notice_ids():
+            return None
+        with self._ack_lock:
+            self._acknowledged.setdefault(notice_id, at or datetime.now(UTC).replace(microsecond=0))
+        return self.notice_state(notice_id)
+
+    def _notice_status(self, payload: etree._Element) -> etree._Element:
+        notice_id = payload.findtext(self.qname("NoticeId")) or ""
+        state = self.notice_state(notice_id)
+        if state is None:
+            raise SimulatorFault("Client", "UNKNOWN_NOTICE", f"No notice '{notice_id}'")
+        answer = self.element("GetNoticeStatusResponse")
+        self.element("NoticeId", answer, notice_id)
+        self.element("Status", answer, state["status"])
+        if state["acknowledged_at"]:
+            self.element("AcknowledgedAt", answer, state["acknowledged_at"])
+        return answer
+
+    def control(self, request: Request, action: str) -> Response | None:
+        kind, _, rest = action.partition("/")
+        if kind != "notices" or not rest:
+            return None
+        notice_id, _, verb = rest.partition("/")
+        if not verb and request.method == "GET":
+            state = self.notice_state(notice_id)
+        elif verb == "acknowledge" and request.method == "POST":
+            body = request.get_json(silent=True) or {}
+            try:
+                at = _moment(body.get("at")) if isinstance(body, dict) else None
+            except (TypeError, ValueError) as exc:
+                return json_response({"error": str(exc)}, 400)
+            state = self.acknowledge(notice_id, at)
+        else:
+            return json_response({"error": "Use GET notices/<id> or POST notices/<id>/acknowledge"},
+                                 405)
+        if state is None:
+            return json_response({"error": f"No notice {notice_id!r}"}, 404)
+        return json_response(state)
+
+    def reset(self) -> None:
+        super().reset()
+        with self._ack_lock:
+            self._acknowledged.clear()
 
     def _receipt_handler(
         self, name: str, id_element: str, id_prefix: str
@@ -70,6 +145,15 @@ class NpaisSimulator(SoapSimulator):
 
 def create_app(orphan_courts_path: Path = COURTS_FIXTURE) -> NpaisSimulator:
     return NpaisSimulator(load_orphan_courts(orphan_courts_path))
+
+
+def _moment(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError("'at' must be an ISO 8601 date-time")
+    moment = datetime.fromisoformat(value)  # ValueError names the problem
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _fields(payload: etree._Element) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.access.scope import Viewer, group_offer, record_filter
 from app.db.models import HumanTask, Notification, Person, ProcessInstance, utcnow
 from app.inbox.service import InboxRow, describe, process_names
+from app.outbox import service as outbox
 
 REMINDER = "reminder"
 ESCALATION = "escalation"
@@ -99,8 +100,14 @@ def for_viewer(session: Session, viewer: Viewer, now: datetime | None = None,
 
 
 def count_for_viewer(session: Session, viewer: Viewer) -> int:
+    """What waits for the viewer: tasks with a reminder or escalation, and messages to their
+    organisation nobody has marked received yet."""
     if not viewer.works_on_cases:
         return 0
+    return _task_count(session, viewer) + outbox.unconfirmed_count(session, viewer)
+
+
+def _task_count(session: Session, viewer: Viewer) -> int:
     # Tasks, not notifications: a reminder and an escalation of one task are one thing to do.
     return int(session.scalar(
         select(func.count(func.distinct(Notification.task_id))).select_from(Notification)

@@ -22,6 +22,7 @@ from .notifications import Notification
 from .nsk import NskCompensation, NskEligibility, NskPayment, NskReport
 from .organisations import Organisation
 from .out_of_family_care import ChildPlacement, PeriodicReportDelivery
+from .outbox import OutboxMessage
 from .persons import Person
 from .preparation import DailyActivityEntry, SelfCareAssessment
 from .process_drafts import ProcessDraft
@@ -54,6 +55,7 @@ __all__ = [
     "NskPayment",
     "NskReport",
     "Organisation",
+    "OutboxMessage",
     "PeriodicReportDelivery",
     "Person",
     "ProcessDefinition",
