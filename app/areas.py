@@ -33,6 +33,9 @@ AREAS = (
     "app.group_homes",
     "app.community_preparation",
     "app.co_payment",
+    "app.nsk",
+    "app.child_protection",
+    "app.out_of_family_care",
     "app.region_data",
 )
 

@@ -57,7 +57,8 @@ def event_kinds(services: Services, instance_id: int) -> list[str]:
 
 def p9_start_data(case_number: str = "P9-T-0001", **overrides: Any) -> dict[str, Any]:
     data = {"case_number": case_number, "child_birth_date": "2023-03-15",
-            "placement_date": "2025-01-10", "orphan_court_code": "RIGA"}
+            "placement_date": "2025-01-10", "orphan_court_code": "RIGA",
+            "municipality_code": "RIGA"}
     data.update(overrides)
     return data
 

@@ -7,6 +7,7 @@ import time
 import pytest
 import requests
 
+from app.access.scope import Scope
 from app.audit.chain import verify_instance_history
 from app.engine.errors import InstanceNotActive, MessageNotCorrelated, NotYourTask
 from app.engine.runtime import Actor
@@ -33,7 +34,11 @@ INSTITUTION = Actor("inese", frozenset({"institution"}))
 
 def test_p9_runs_from_placement_to_end(services: Services, npais_simulator: object) -> None:
     deploy_processes(services)
-    iid = services.engine.start(P9, p9_start_data(), business_key="P9-T-0001", actor=Actor("t"))
+    # The notices go to the organisations of the instance's scope (a child of Riga).
+    scope = Scope.for_process(P9, municipality_code="RIGA", orphan_court_code="RIGA-BT",
+                              institution_code="VSAC-RIGA")
+    iid = services.engine.start(P9, p9_start_data(), business_key="P9-T-0001", actor=Actor("t"),
+                                scope=scope)
     [placement] = open_tasks(services, iid)
     assert placement.element_id == "register_placement" and placement.candidate_groups == "institution"
 
@@ -42,21 +47,28 @@ def test_p9_runs_from_placement_to_end(services: Services, npais_simulator: obje
     assert report.element_id == "submit_periodic_report"
     # Placed 10.01.2025 at 22 months: a 3-month period, due 10.04.2025, passed at Riga midnight.
     assert report.due_at is not None and report.due_at.isoformat() == "2025-04-10T21:00:00+00:00"
-    # The deadline has long passed, so the boundary timer fired in the same step: a notice job waits.
-    [overdue] = jobs(services, iid)
-    assert (overdue.operation, overdue.status) == ("npais.notify_orphan_court", "ready")
-    assert overdue.parameters["recipients"] == ["ORPHAN_COURT", "SOCIAL_SERVICE", "MINISTRY"]
+    # Both deadlines have long passed, so the reminder and the overdue timers fired in the same
+    # step: a reminder job and the overdue notice to the three recipients wait.
+    by_operation = {j.operation: j for j in jobs(services, iid)}
+    assert set(by_operation) == {"tasks.remind", "outbox.send"}
+    overdue = by_operation["outbox.send"]
+    assert overdue.status == "ready" and overdue.parameters["topic"] == "REPORT_OVERDUE"
+    assert overdue.parameters["recipients"] == ["orphan_court", "social_service", "ministry"]
     assert overdue.parameters["due_date"] == "2025-04-10"
 
-    assert run_due_jobs(services, "w1") == 1
-    assert jobs(services, iid)[0].status == "done"
-    applied = requests.get(f"{npais_simulator.url}/_control/applied", timeout=5).json()  # type: ignore[attr-defined]
-    assert applied  # the simulator received the notice
+    _run_all_jobs(services)
+    assert {j.operation: j.status for j in jobs(services, iid)} == {
+        "tasks.remind": "done", "outbox.send": "done", "tasks.escalate": "done"}
+    assert [t.element_id for t in open_tasks(services, iid)] == ["submit_periodic_report"]
 
     services.engine.complete_task(report.id, INSTITUTION, report_form("2025-04-20", care_ended=True))
-    delivery = jobs(services, iid)[1]
-    assert delivery.operation == "npais.deliver_periodic_report"
-    assert run_due_jobs(services, "w1") == 1
+    _run_all_jobs(services)
+    after_report = [j.operation for j in jobs(services, iid)][3:]
+    assert after_report == ["npais.deliver_periodic_report", "sopa.deliver_periodic_report",
+                            "out_of_family_care.record_report", "out_of_family_care.record_end",
+                            "outbox.send"]
+    applied = requests.get(f"{npais_simulator.url}/_control/applied", timeout=5).json()  # type: ignore[attr-defined]
+    assert applied["applied"]  # the simulator received the report
 
     done = instance(services, iid)
     assert done.status == "completed" and done.ended_at is not None
@@ -78,15 +90,24 @@ def test_a_report_on_time_loops_to_the_next_period(services: Services) -> None:
     services.engine.complete_task(open_tasks(services, iid)[0].id, INSTITUTION,
                                   dict(PLACEMENT_FORM, placement_date=today,
                                        child_birth_date="2015-01-01"))
-    [waiting] = timers(services, iid)
-    assert waiting.status == "waiting" and waiting.element_id == "report_overdue"
+    waiting = timers(services, iid)
+    assert {(t.element_id, t.status) for t in waiting} == {("report_reminder", "waiting"),
+                                                           ("report_overdue", "waiting")}
     [report] = open_tasks(services, iid)
     services.engine.complete_task(report.id, INSTITUTION, report_form(today, care_ended=False))
-    run_due_jobs(services, "w1")
+    _run_all_jobs(services)
     [next_report] = open_tasks(services, iid)
     assert next_report.id != report.id and next_report.element_id == "submit_periodic_report"
-    # The old boundary timer was cancelled with its task, a new one waits for the next period.
-    assert [t.status for t in timers(services, iid)] == ["cancelled", "waiting"]
+    # The old boundary timers were cancelled with their task, new ones wait for the next period.
+    assert [t.status for t in timers(services, iid)] == ["cancelled", "cancelled",
+                                                        "waiting", "waiting"]
+
+
+def _run_all_jobs(services: Services) -> None:
+    """Run jobs until none is left (a finished job may lead to the next one)."""
+    for _ in range(20):
+        if not run_due_jobs(services, "w1"):
+            return
 
 
 def test_the_scheduler_fires_a_due_timer_and_the_job_runs(services: Services) -> None:

@@ -60,4 +60,4 @@ def test_a_step_on_a_task_that_is_not_open_names_where_it_waits() -> None:
     case = {"given": {"data": {}}, "steps": [{"complete": "submit_periodic_report", "data": {}}]}
     result = unit_tests.run_case(parsed(P9), case)
     assert result.difference == ("task submit_periodic_report is not open; the process waits in "
-                                 "register_placement")
+                                 "placement_ended_before_start, register_placement")
