@@ -311,6 +311,43 @@ def deliver_support_plan_version(case_reference: str) -> Response:
     return response
 
 
+# --- orphan-court decisions from NPAIS (P10) -------------------------------------------------------
+
+
+@bp.post("/orphan-court-decisions")
+def deliver_orphan_court_decision() -> Response:
+    from app.child_protection import inbound
+
+    services, viewer = _services(), _viewer()
+    _require_working(viewer)
+    body = _json_body()
+    errors = service.body_errors(inbound.SCHEMA_NAME, body, _translations())
+    if errors:
+        raise ApiError(422, "invalid_data", "The orphan-court decision is malformed.", errors)
+    try:
+        delivery = inbound.deliver(services.engine, services.sessions, viewer, body, language())
+    except inbound.InvalidDecision as err:
+        raise ApiError(422, "invalid_data", "The orphan-court decision is malformed.",
+                       err.fields) from None
+    except inbound.NotAllowed:
+        raise ApiError(403, "outside_scope", "This client may not deliver decisions of this "
+                       "orphan court (only the court itself or the ministry's NPAIS link may)."
+                       ) from None
+    except inbound.UnknownCase:
+        raise ApiError(404, "unknown_case", "No child-protection case of this child and orphan "
+                       "court is available to you.") from None
+    except inbound.CaseNotWaiting:
+        raise ApiError(409, "case_not_waiting", "The child-protection case has ended; it takes "
+                       "no return decision.") from None
+    except inbound.ConflictingDuplicate:
+        raise ApiError(409, "conflicting_duplicate", "This decision id was delivered before "
+                       "with different content; nothing was changed.") from None
+    response = jsonify({"status": delivery.status, "decision_id": delivery.decision_id,
+                        "kind": delivery.kind, "case_number": delivery.case_number})
+    response.status_code = 200 if delivery.status == "duplicate" else 202
+    return response
+
+
 # --- helpers -------------------------------------------------------------------------------------
 
 

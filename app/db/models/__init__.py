@@ -2,6 +2,7 @@ from .access_log import AccessLogEntry
 from .api_keys import ApiKey
 from .attachments import Attachment
 from .base import Base, utcnow
+from .child_protection import ChildProtectionDecision
 from .co_payments import CoPaymentMonth
 from .definitions import ProcessDefinition
 from .documents import CaseDocument
@@ -38,6 +39,7 @@ __all__ = [
     "Base",
     "CaseDocument",
     "ChildPlacement",
+    "ChildProtectionDecision",
     "CoPaymentMonth",
     "DailyActivityEntry",
     "Event",
