@@ -383,8 +383,8 @@ def for_operator(session: Session, statuses: Sequence[str] = (FAILED, QUEUED),
 
 
 def counts(session: Session) -> dict[str, int]:
-    found = dict(session.execute(select(OutboxMessage.status, func.count())
-                                 .group_by(OutboxMessage.status)).tuples().all())
+    found = {status: count for status, count in session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))}
     return {status: int(found.get(status, 0)) for status in STATUSES}
 
 
