@@ -17,13 +17,14 @@ from app.db.models import Event, Job, OutboxMessage
 from app.engine.deploy import deploy_source
 from app.services import Services
 from tests.conftest import make_settings
-from tests.web.conftest import (  # noqa: F401
-    app,
-    make_user,
-    start_for_child,
-    web_services,
-)
+from tests.web import conftest as web_fixtures
+from tests.web.conftest import start_for_child
 from workers.jobs import run_due_jobs
+
+# The web tests' app, services and accounts, built on this module's ``web_settings``.
+app = web_fixtures.app
+make_user = web_fixtures.make_user
+web_services = web_fixtures.web_services
 
 PROBE = "p09_outbox_probe"
 PROBE_BPMN = f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -91,11 +92,6 @@ def web_settings(database_url: str, simulators: dict[str, Any], mail_dir: Path,
         "outbox_max_attempts": 3, **adapter_settings(simulators)}
     values.update(settings_overrides)
     return make_settings(database_url, **values)
-
-
-@pytest.fixture
-def services(web_services: Services) -> Services:
-    return web_services
 
 
 @pytest.fixture

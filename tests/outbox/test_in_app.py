@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 
 from app.auth.service import create_user
 from app.db import transaction
+from app.db.models import OutboxMessage
 from app.services import Services
 from tests.web.conftest import PASSWORD, csrf_from, login
 from workers.outbox import send_due
@@ -29,7 +30,7 @@ def _client(app: Flask, services: Services, username: str, organisation: str,
     return client
 
 
-def _in_app(services: Services, instance_id: int) -> list[object]:
+def _in_app(services: Services, instance_id: int) -> list[OutboxMessage]:
     return [r for r in rows(services, instance_id) if r.channel == "in_app"]
 
 
@@ -49,13 +50,13 @@ def test_the_institution_sees_the_message_and_marks_it_received(
     assert 'class="count-badge"' in page.text and ">1</span>" in page.text
 
     [message] = _in_app(web_services, instance_id)
-    done = inese.post(f"/notifications/messages/{message.id}/received",  # type: ignore[attr-defined]
+    done = inese.post(f"/notifications/messages/{message.id}/received",
                       data={"csrf_token": csrf_from(page)})
     assert done.status_code == 302
     [message] = _in_app(web_services, instance_id)
-    assert message.status == "acknowledged"  # type: ignore[attr-defined]
-    assert message.acknowledged_by == "inese"  # type: ignore[attr-defined]
-    assert message.acknowledged_at is not None  # type: ignore[attr-defined]
+    assert message.status == "acknowledged"
+    assert message.acknowledged_by == "inese"
+    assert message.acknowledged_at is not None
     page = inese.get("/notifications")
     assert "Atzīmēt kā saņemtu" not in page.text
     assert 'class="count-badge"' not in page.text
@@ -76,17 +77,17 @@ def test_other_organisations_do_not_see_it_or_mark_it(
         page = client.get("/notifications")
         assert SECTION in page.text and "Bērns šķirts no ģimenes" not in page.text
         answer = client.post(
-            f"/notifications/messages/{for_institution.id}/received",  # type: ignore[attr-defined]
+            f"/notifications/messages/{for_institution.id}/received",
             data={"csrf_token": csrf_from(page)})
         assert answer.status_code == 404
     # Rīga's social service sees its own message, not the one to the institution.
     page = riga.get("/notifications")
     assert page.text.count("Bērns šķirts no ģimenes") == 1
     answer = riga.post(
-        f"/notifications/messages/{for_institution.id}/received",  # type: ignore[attr-defined]
+        f"/notifications/messages/{for_institution.id}/received",
         data={"csrf_token": csrf_from(page)})
     assert answer.status_code == 404
-    assert {r.status for r in _in_app(web_services, instance_id)} == {"sent"}  # type: ignore[attr-defined]
+    assert {r.status for r in _in_app(web_services, instance_id)} == {"sent"}
 
 
 def test_an_auditor_reads_but_is_not_addressed(app: Flask, web_services: Services,
