@@ -153,7 +153,7 @@ def _moment(value: Any) -> datetime | None:
     if not isinstance(value, str):
         raise TypeError("'at' must be an ISO 8601 date-time")
     moment = datetime.fromisoformat(value)  # ValueError names the problem
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _fields(payload: etree._Element) -> dict[str, Any]:

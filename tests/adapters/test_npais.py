@@ -17,7 +17,7 @@ from lxml import etree
 
 from adapters import registry
 from adapters.npais import operations
-from adapters.npais.messages import NAMESPACE
+from adapters.npais.messages import NAMESPACE, NOTICE_TYPES
 from adapters.npais.simulator import create_app
 from adapters.registry import AdapterError, CallContext
 from adapters.simulators import (
@@ -127,6 +127,60 @@ def test_notify_without_due_date(npais: RunningSimulator) -> None:
     assert result["duplicate"] is False
     [record] = control(npais, "received")
     assert "DueDate" not in record["fields"]
+
+
+@pytest.mark.parametrize("notice_type", NOTICE_TYPES)
+def test_every_notice_type_is_accepted(npais: RunningSimulator, notice_type: str) -> None:
+    result = operations.notify_orphan_court(dict(NOTICE, notice_type=notice_type),
+                                            call(npais, f"type-{notice_type}"))
+    assert result["duplicate"] is False
+    [record] = control(npais, "received")
+    assert record["fields"]["NoticeType"] == notice_type
+
+
+def test_notice_status_is_received_until_the_court_acknowledges(npais: RunningSimulator) -> None:
+    notice_id = notify(npais, "notice-ack")["notice_id"]
+    asked = operations.notice_status({"notice_id": notice_id}, call(npais))
+    assert asked == {"notice_id": notice_id, "status": "RECEIVED", "acknowledged_at": None}
+    assert control(npais, f"notices/{notice_id}") == asked
+
+    acknowledged = control(npais, f"notices/{notice_id}/acknowledge",
+                           {"at": "2026-11-27T10:30:00+02:00"})
+    assert acknowledged["status"] == "ACKNOWLEDGED"
+    asked = operations.notice_status({"notice_id": notice_id}, call(npais))
+    assert asked["status"] == "ACKNOWLEDGED"
+    assert asked["acknowledged_at"] == "2026-11-27T08:30:00+00:00"
+    # A second confirmation keeps the first one's time.
+    control(npais, f"notices/{notice_id}/acknowledge", {})
+    assert operations.notice_status({"notice_id": notice_id}, call(npais)) == asked
+
+
+def test_status_of_an_unknown_notice_is_a_permanent_error(npais: RunningSimulator) -> None:
+    with pytest.raises(AdapterError, match="UNKNOWN_NOTICE") as caught:
+        operations.notice_status({"notice_id": "N-99999999"}, call(npais))
+    assert caught.value.retryable is False
+    missing = requests.post(f"{npais.url}/_control/notices/N-99999999/acknowledge", json={},
+                            timeout=5)
+    assert missing.status_code == 404
+    bad_time = requests.post(f"{npais.url}/_control/notices/x/acknowledge", json={"at": 5},
+                             timeout=5)
+    assert bad_time.status_code == 400
+
+
+def test_a_status_question_without_a_notice_id_is_refused_before_calling(
+        npais: RunningSimulator) -> None:
+    with pytest.raises(AdapterError, match="notice_id") as caught:
+        operations.notice_status({}, call(npais))
+    assert caught.value.retryable is False
+    assert control(npais, "applied")["received"] == {}
+
+
+def test_reset_forgets_acknowledgements(npais: RunningSimulator) -> None:
+    notice_id = notify(npais, "notice-reset")["notice_id"]
+    control(npais, f"notices/{notice_id}/acknowledge", {})
+    control(npais, "reset")
+    notice_id = notify(npais, "notice-reset")["notice_id"]
+    assert control(npais, f"notices/{notice_id}")["status"] == "RECEIVED"
 
 
 def test_deliver_periodic_report_is_applied(npais: RunningSimulator) -> None:
@@ -405,7 +459,8 @@ def test_invalid_report_params_are_permanent_errors(npais: RunningSimulator) -> 
 def test_registry_finds_the_npais_operations() -> None:
     assert registry.lookup("npais.notify_orphan_court") is operations.notify_orphan_court
     assert registry.lookup("npais.deliver_periodic_report") is operations.deliver_periodic_report
-    assert {"npais.notify_orphan_court", "npais.deliver_periodic_report"} <= set(registry.names())
+    assert {"npais.notify_orphan_court", "npais.deliver_periodic_report",
+            "npais.notice_status"} <= set(registry.names())
 
 
 def test_start_all_starts_every_simulator_and_gives_the_settings() -> None:
