@@ -15,7 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access.scope import Viewer, record_filter
-from app.db.models import ChildProtectionDecision, Event, Organisation, ProcessInstance
+from app.db.models import (
+    ChildProtectionDecision,
+    Event,
+    HumanTask,
+    Organisation,
+    Person,
+    ProcessInstance,
+)
 from app.domain.calendar import parse_date
 from app.domain.child_protection import RETURN, SEPARATION
 
@@ -134,3 +141,35 @@ def notices_of(session: Session, instance_id: int) -> list[dict[str, Any]]:
              "topic": row.topic, "status": row.status, "reason": row.last_error,
              "created_at": row.created_at, "sent_at": row.sent_at,
              "acknowledged_at": row.acknowledged_at} for row in rows]
+
+
+@dataclass
+class DecisionRow:
+    """A line of the decisions page."""
+
+    decision: ChildProtectionDecision
+    person: Person | None
+    case: ProcessInstance | None
+    survey_done: bool
+
+    @property
+    def survey_due(self) -> date:
+        from app.domain.child_protection import survey_due
+
+        return survey_due(self.decision.decision_date)
+
+
+def decision_rows(session: Session, viewer: Viewer, limit: int = 200) -> list[DecisionRow]:
+    """The decisions in the viewer's scope with their child, case and survey state."""
+    decisions = visible_decisions(session, viewer, limit=limit)
+    person_ids = {d.person_id for d in decisions if d.person_id is not None}
+    case_ids = {d.instance_id for d in decisions if d.instance_id is not None}
+    persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))}
+    cases = {i.id: i for i in session.scalars(select(ProcessInstance).where(
+        ProcessInstance.id.in_(case_ids)))}
+    surveyed = set(session.scalars(select(HumanTask.instance_id).where(
+        HumanTask.instance_id.in_(case_ids), HumanTask.element_id == SURVEY_TASK,
+        HumanTask.status == "completed")))
+    return [DecisionRow(d, persons.get(d.person_id) if d.person_id else None,
+                        cases.get(d.instance_id) if d.instance_id else None,
+                        d.instance_id in surveyed) for d in decisions]
