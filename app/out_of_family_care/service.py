@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.access.organisations import ORPHAN_COURT_SUFFIX
 from app.access.scope import Scope
 from app.db import transaction
 from app.db.models import (
@@ -35,6 +36,14 @@ REASON_MAX = 2000
 
 class PlacementError(ValueError):
     """A placement that cannot start or end as asked; the message is for the person (Latvian)."""
+
+
+def npais_court_code(orphan_court_code: str) -> str:
+    """NPAIS names an orphan court by its municipality (``RIGA``); DI Case's organisation code of
+    the court carries a suffix (``RIGA-BT``)."""
+    if orphan_court_code.endswith(ORPHAN_COURT_SUFFIX):
+        return orphan_court_code[:-len(ORPHAN_COURT_SUFFIX)]
+    return orphan_court_code
 
 
 def case_number(person_id: int, placement_date: date) -> str:
@@ -82,7 +91,9 @@ def start_placement(services: Any, *, person_id: int, placement_date: date, inst
         reference = case_number(person_id, placement_date)
         data = {"case_number": reference, "child_birth_date": person.birth_date.isoformat(),
                 "placement_date": placement_date.isoformat(),
-                "orphan_court_code": orphan_court_code, "institution_code": institution_code,
+                # what the process hands to NPAIS; the record's scope keeps the organisation code
+                "orphan_court_code": npais_court_code(orphan_court_code),
+                "institution_code": institution_code,
                 "municipality_code": person.municipality_code or "",
                 "placement_source": source, "decision_reference": decision_reference or ""}
         institution_name = institution.name_lv
@@ -91,7 +102,7 @@ def start_placement(services: Any, *, person_id: int, placement_date: date, inst
     if source == "institution":
         _register_now(services, instance_id, actor, {
             "placement_date": data["placement_date"], "child_birth_date": data["child_birth_date"],
-            "institution_name": institution_name, "orphan_court_code": orphan_court_code})
+            "institution_name": institution_name, "orphan_court_code": data["orphan_court_code"]})
     with transaction(services.sessions) as session:
         _ensure_placement(session, instance_id, placement_date, source, decision_reference,
                           actor.username)
