@@ -1,0 +1,1 @@
+"""P7, money follows the client (NSK): eligibility checks and the monthly compensation reports."""
