@@ -94,11 +94,19 @@ def poll_acknowledgements(services: Services, worker: str, limit: int = 20) -> i
 
 
 def publish_due(services: Services, publisher: Publisher, limit: int = 100) -> int:
-    """Hand due rows' ids to the broker; a row is marked handed only if the broker took it."""
+    """Hand due rows' ids to the broker. The rows are marked handed over and committed first:
+    a sender that got an id while the mark was uncommitted would find the row locked and drop
+    the id. If the broker then refuses them, the mark is taken back."""
     with transaction(services.sessions) as session:
         message_ids = outbox.to_publish(session, services.settings.lease_seconds, limit)
-        if message_ids:
-            publisher.publish(message_ids)  # raises before the commit: nothing marked
+    if not message_ids:
+        return 0
+    try:
+        publisher.publish(message_ids)
+    except BrokerUnavailable:
+        with transaction(services.sessions) as session:
+            outbox.unpublish(session, message_ids)
+        raise
     return len(message_ids)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from adapters.npais.messages import CASE_REFERENCE_MAX, NOTICE_TEXT_MAX, NOTICE_TYPES
@@ -354,6 +354,13 @@ def to_publish(session: Session, lease_seconds: float, limit: int = 100) -> list
     for row in rows:
         row.published_at = now
     return [row.id for row in rows]
+
+
+def unpublish(session: Session, message_ids: Sequence[int]) -> None:
+    """The broker did not take these ids: hand them over again at the next chance."""
+    session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(list(message_ids)),
+                                                OutboxMessage.status == QUEUED)
+                    .values(published_at=None))
 
 
 # --- operators -------------------------------------------------------------------------------

@@ -9,13 +9,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 
 from app.db import transaction
 from app.db.models import OutboxMessage, utcnow
 from app.outbox import service as outbox
+from app.outbox.broker import BrokerUnavailable, Publisher
 from app.services import Services
-from workers.outbox import deliver, outbox_loop, send_due
+from workers.outbox import deliver, outbox_loop, publish_due, send_due
 
 from .conftest import events, npais_control, rows
 
@@ -81,3 +83,13 @@ def test_the_in_process_loop_delivers(web_services: Services,
         stop.set()
         loop.join(timeout=30)
     assert {r.status for r in rows(web_services, instance_id)} == {"sent"}
+
+
+def test_a_broker_that_cannot_be_reached_hands_nothing_over(
+        web_services: Services, start_probe: Callable[..., int]) -> None:
+    instance_id = start_probe(["police"])
+    publisher = Publisher("amqp://guest:guest@127.0.0.1:1/", "dicase.outbox.nowhere")
+    with pytest.raises(BrokerUnavailable, match="RabbitMQ cannot be reached"):
+        publish_due(web_services, publisher)
+    [row] = rows(web_services, instance_id)
+    assert (row.status, row.published_at) == ("queued", None)  # handed over at the next chance
