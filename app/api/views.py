@@ -342,6 +342,9 @@ def deliver_orphan_court_decision() -> Response:
     except inbound.ConflictingDuplicate:
         raise ApiError(409, "conflicting_duplicate", "This decision id was delivered before "
                        "with different content; nothing was changed.") from None
+    except inbound.DecisionInProgress:
+        raise ApiError(409, "decision_in_progress", "This decision is being applied by an "
+                       "earlier delivery; send it again in a minute.") from None
     response = jsonify({"status": delivery.status, "decision_id": delivery.decision_id,
                         "kind": delivery.kind, "case_number": delivery.case_number})
     response.status_code = 200 if delivery.status == "duplicate" else 202

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +20,13 @@ from app.access.scope import MINISTRY, ORPHAN_COURT, SERVICE_PROVIDER, VSAC, Sco
 from app.access.scope import MUNICIPALITY as MUNICIPALITY_KIND
 from app.cases import personal_codes
 from app.db import transaction
-from app.db.models import ChildProtectionDecision, Organisation, Person, ProcessInstance
+from app.db.models import (
+    ChildProtectionDecision,
+    Organisation,
+    Person,
+    ProcessInstance,
+    utcnow,
+)
 from app.domain import child_protection as rules
 from app.domain.calendar import today_in_latvia
 from app.engine.errors import MessageNotCorrelated
@@ -52,6 +58,15 @@ class CaseNotWaiting(RuntimeError):
 
 class ConflictingDuplicate(RuntimeError):
     """The decision id was delivered before with other content."""
+
+
+class DecisionInProgress(RuntimeError):
+    """Another delivery of this decision is starting its case right now; try again shortly."""
+
+
+# A delivery whose case has not started after this long was cut off (the server stopped between
+# storing the decision and starting the case); the next delivery starts it.
+STALE_AFTER = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -152,11 +167,12 @@ def deliver(engine: Engine, sessions: sessionmaker[Session], viewer: Viewer,
 
 def _duplicate(session: Session, earlier: ChildProtectionDecision,
                decision: Decision) -> Delivery:
-    same = (earlier.kind == decision.kind and earlier.orphan_court_code == decision.orphan_court_code
-            and earlier.decision_date == decision.decision_date)
+    _duplicate_content(earlier, decision)
     person = session.get(Person, earlier.person_id) if earlier.person_id else None
-    if not same or (person is not None and person.personal_code != decision.personal_code):
+    if person is not None and person.personal_code != decision.personal_code:
         raise ConflictingDuplicate(decision.decision_id)
+    if earlier.instance_id is None:
+        raise DecisionInProgress(decision.decision_id)
     instance = session.get(ProcessInstance, earlier.instance_id)
     return Delivery("duplicate", decision.decision_id, decision.kind,
                     instance.business_key if instance else None, earlier.instance_id)
@@ -176,8 +192,13 @@ def _separate(engine: Engine, sessions: sessionmaker[Session], decision: Decisio
                 row = _new_row(decision, actor, person.id if person else None)
                 session.add(row)
                 session.flush()
+            else:
+                _resume(session, row, decision)
             row_id, person_id = row.id, row.person_id
             case_number = rules.case_number(decision.decision_date, row.id)
+            if row.instance_id is not None:  # an earlier delivery's case, linked just now
+                return Delivery("duplicate", decision.decision_id, decision.kind, case_number,
+                                row.instance_id)
     except IntegrityError:
         with sessions() as session:
             earlier = session.scalars(select(ChildProtectionDecision).where(
@@ -214,6 +235,25 @@ def _separate(engine: Engine, sessions: sessionmaker[Session], decision: Decisio
         assert found is not None
         found.instance_id = instance_id
     return Delivery("accepted", decision.decision_id, decision.kind, case_number, instance_id)
+
+
+def _resume(session: Session, row: ChildProtectionDecision, decision: Decision) -> None:
+    """A decision stored before whose case is not linked: link the case if it did start, wait
+    while another delivery may still be starting it, or else let this delivery start it."""
+    _duplicate_content(row, decision)
+    started = session.scalar(select(ProcessInstance.id).where(
+        ProcessInstance.process_key == PROCESS_KEY,
+        ProcessInstance.business_key == rules.case_number(row.decision_date, row.id)))
+    if started is not None:
+        row.instance_id = started
+    elif row.received_at > utcnow() - STALE_AFTER:
+        raise DecisionInProgress(decision.decision_id)
+
+
+def _duplicate_content(earlier: ChildProtectionDecision, decision: Decision) -> None:
+    if (earlier.kind, earlier.orphan_court_code, earlier.decision_date) != (
+            decision.kind, decision.orphan_court_code, decision.decision_date):
+        raise ConflictingDuplicate(decision.decision_id)
 
 
 def _return(engine: Engine, sessions: sessionmaker[Session], viewer: Viewer, decision: Decision,

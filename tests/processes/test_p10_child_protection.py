@@ -325,3 +325,30 @@ def test_a_placement_in_the_decision_starts_p9_and_an_early_return_ends_everythi
         assert session.get(ProcessInstance, case.id).status == "completed"  # type: ignore[union-attr]
         assert session.get(ProcessInstance, p9.id).status == "completed"  # type: ignore[union-attr]
     assert open_tasks(services, case.id) == {}
+
+
+def test_a_delivery_cut_off_before_its_case_started_is_finished_by_the_next(
+        app: Flask, web_services: Services) -> None:  # noqa: F811
+    client = app.test_client()
+    court = _key(web_services, "RIGA-BT", "Rigas BT NPAIS")
+    body = separation()
+    # As if the server stopped between storing the decision and starting its case.
+    with transaction(web_services.sessions) as session:
+        row = ChildProtectionDecision(
+            npais_decision_id=body["decision_id"], kind="SEPARATION",
+            decision_date=date.fromisoformat(body["decision_date"]), reason=body["reason"],
+            received_by="api:Rigas BT NPAIS", record_kind="child_protection",
+            municipality_code="RIGA", institution_code="VSAC-RIGA", orphan_court_code="RIGA-BT",
+            confidential=False)
+        session.add(row)
+    busy = _post(client, court, body)
+    assert busy.status_code == 409 and busy.get_json()["error"]["code"] == "decision_in_progress"
+    assert counts(web_services) == (1, 0)
+    with transaction(web_services.sessions) as session:
+        found = session.scalars(select(ChildProtectionDecision)).one()
+        found.received_at = found.received_at - timedelta(minutes=10)
+    started = _post(client, court, body)
+    assert started.status_code == 202 and started.get_json()["status"] == "accepted"
+    assert counts(web_services) == (1, 1)
+    assert _post(client, court, body).status_code == 200
+    assert counts(web_services) == (1, 1)
