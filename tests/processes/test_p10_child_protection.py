@@ -352,3 +352,27 @@ def test_a_delivery_cut_off_before_its_case_started_is_finished_by_the_next(
     assert counts(web_services) == (1, 1)
     assert _post(client, court, body).status_code == 200
     assert counts(web_services) == (1, 1)
+
+
+def test_the_social_worker_sees_the_tasks_and_a_future_placement_is_refused_on_the_field(
+        app: Flask, web_services: Services) -> None:  # noqa: F811
+    client = app.test_client()
+    court = _key(web_services, "RIGA-BT", "Rigas BT NPAIS")
+    assert _post(client, court, separation()).status_code == 202
+    run_jobs(web_services)
+    social = {"Authorization": f"ApiKey {_key(web_services, 'RIGA', 'Riga SOPA', ('social_service',))}",
+              "Accept-Language": "lv"}
+    listed = client.get("/api/v1/tasks?tab=group&process=p10_child_protection", headers=social)
+    tasks = {item["element_id"]: item for item in listed.get_json()["items"]}
+    assert set(tasks) == {"place_child", "survey_family"}
+    assert tasks["survey_family"]["due_day"] == (
+        today_in_latvia() - timedelta(days=2) + timedelta(days=SURVEY_DAYS)).isoformat()
+    place = tasks["place_child"]["id"]
+    future = (today_in_latvia() + timedelta(days=1)).isoformat()
+    refused = client.post(f"/api/v1/tasks/{place}/complete", headers=social, json={
+        "data": {"placement_institution_code": "VSAC-RIGA", "placement_date": future}})
+    assert refused.status_code == 422
+    message = refused.get_json()["error"]["fields"]["data.placement_date"][0]
+    assert "nākotnē" in message or "future" in message
+    assert open_tasks(web_services, tasks["place_child"]["instance_id"]).keys() == {
+        "place_child", "survey_family"}
