@@ -1,7 +1,7 @@
 """P10 demo: two orphan-court decisions of the Riga orphan court as NPAIS delivers them.
 Emīlija (PMLP fixture seed 13) was separated five days ago and placed in VSAC «Rīga» the same
 day: her P9 case runs and the family survey waits for the social worker. Gatis (seed 14) was
-separated forty days ago, placed, the family surveyed, and returned to the family three days
+separated nine days ago, placed, the family surveyed, and returned to the family three days
 ago: both cases have ended. Idempotent (the decision ids are applied once)."""
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def load_demo(services: Services, today: date) -> None:
         placement_date=separated.isoformat(), **scope,
         reason="Policija konstatēja, ka bērns atstāts bez uzraudzības."))
     run_workers(services)
-    earlier = today - timedelta(days=40)
+    earlier = today - timedelta(days=9)
     second = inbound.deliver(services.engine, services.sessions, npais, _decision(
         "DEMO-RIGA-BT-0002", "SEPARATION", 14, "Gatis", "Jansons", earlier, **scope,
         reason="Vardarbība ģimenē; bērns uz laiku nošķirts no ģimenes."))
@@ -56,7 +56,7 @@ def load_demo(services: Services, today: date) -> None:
     complete(services, second.instance_id, "place_child", SOCIAL_WORKER, {
         "placement_institution_code": "VSAC-RIGA", "placement_date": earlier.isoformat()})
     complete(services, second.instance_id, "survey_family", SOCIAL_WORKER, {
-        "survey_date": (earlier + timedelta(days=7)).isoformat(),
+        "survey_date": (earlier + timedelta(days=4)).isoformat(),
         "household": "Māte, patēvs un vecmāmiņa.",
         "living_conditions": "Sakārtots dzīvoklis, bērnam sava istaba.",
         "parents_cooperation": "Māte apmeklē atbalsta grupu un sadarbojas.",
