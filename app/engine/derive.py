@@ -86,23 +86,24 @@ _OPEN_BRANCHES = {
     MESSAGE: "SELECT 'm', id, task_guid, element_id FROM message_subscription "
              "WHERE instance_id = {iid}",
 }
-_OF_TASK = "(SELECT instance_id FROM human_task WHERE id = ?)"
-_open_sql: dict[tuple[frozenset[str], bool], Sql] = {}
+_INSTANCE_OF = {"instance": "?", "task": "(SELECT instance_id FROM human_task WHERE id = ?)",
+                "timer": "(SELECT instance_id FROM timer WHERE id = ?)"}
+_open_sql: dict[tuple[frozenset[str], str], Sql] = {}
 
 
 def open_rows(tx: Tx, kinds: frozenset[str], *, instance_id: int | None = None,
-              task_id: int | None = None) -> Any:
+              task_id: int | None = None, timer_id: int | None = None) -> Any:
     """Queue the read of every open derived row of the instance (or of the instance holding
-    ``task_id``), of the given kinds, in one statement; ``read_open_rows`` of its cursor."""
-    by_task = instance_id is None
-    key = (kinds, by_task)
+    the human task ``task_id`` or the timer ``timer_id``), of the given kinds, in one
+    statement; ``read_open_rows`` of its cursor."""
+    by, param = (("instance", instance_id) if instance_id is not None else
+                 ("task", task_id) if task_id is not None else ("timer", timer_id))
+    key = (kinds, by)
     statement = _open_sql.get(key)
     if statement is None:
-        iid = _OF_TASK if by_task else "?"
         statement = _open_sql[key] = sql(" UNION ALL ".join(
-            _OPEN_BRANCHES[kind].format(iid=iid) for kind in sorted(kinds)) or
+            _OPEN_BRANCHES[kind].format(iid=_INSTANCE_OF[by]) for kind in sorted(kinds)) or
             "SELECT 'h', 0, '', '' WHERE 1 = 0")
-    param = task_id if by_task else instance_id
     return tx.run(statement, (param,) * len(kinds))
 
 

@@ -423,6 +423,10 @@ _LOCK_INSTANCE = sql(f"SELECT {_INSTANCE_COLUMNS} FROM process_instance WHERE id
 _LOCK_INSTANCE_OF_TASK = sql(
     f"SELECT {_INSTANCE_COLUMNS} FROM process_instance "
     "WHERE id = (SELECT instance_id FROM human_task WHERE id = ?)", pg_only="FOR UPDATE")
+_LOCK_INSTANCE_OF_TIMER = sql(
+    f"SELECT {_INSTANCE_COLUMNS} FROM process_instance "
+    "WHERE id = (SELECT instance_id FROM timer WHERE id = ?)", pg_only="FOR UPDATE")
+_RELEASE_TIMER = sql("UPDATE timer SET locked_by = NULL, locked_until = NULL WHERE id = ?")
 _INSERT_INSTANCE = insert_sql("process_instance", (
     "id", "definition_id", "process_key", "business_key", "status", "state", "started_by",
     "created_at", "updated_at", "ended_at", "event_seq", "last_event_hash", "version",
@@ -478,6 +482,16 @@ def lock_instance(tx: Tx, instance_id: int) -> InstanceRow:
 def lock_instance_of_task(tx: Tx, task_id: int) -> Any:
     """Queue the locked read of the task's instance; ``instance_row`` of its ``one``."""
     return tx.run(_LOCK_INSTANCE_OF_TASK, (task_id,))
+
+
+def lock_instance_of_timer(tx: Tx, timer_id: int) -> Any:
+    """Queue the locked read of the timer's instance; ``instance_row`` of its ``one``."""
+    return tx.run(_LOCK_INSTANCE_OF_TIMER, (timer_id,))
+
+
+def release_timer(tx: Tx, timer_id: int) -> None:
+    """Queue giving the timer's lease back, so the next scheduler tick may take it again."""
+    tx.write(_RELEASE_TIMER, [(timer_id,)])
 
 
 def instance_row(row: Sequence[Any]) -> InstanceRow:

@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Engine as DbEngine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -288,30 +288,38 @@ class Engine:
 
     def fire_timer(self, timer_id: int, worker: str) -> bool:
         """Run the instance of a due timer; True if the timer fired."""
-        with self.sessions() as session:
-            timer = session.get(Timer, timer_id)
-            if timer is None:
-                return False
-            instance_id = timer.instance_id
+        found: list[int] = []
         fired = False
 
-        def step(session: Session) -> None:
+        def step(tx: Tx) -> None:
             nonlocal fired
-            tx = Tx.of_session(session)
-            loaded = self._load(tx, instance_id)
-            timer = session.get(Timer, timer_id)
-            if timer is None or timer.status != "waiting":
-                return
+            # As a completion: the locked instance and its open rows in one round trip.
+            with tx.batch():
+                locked = rows.lock_instance_of_timer(tx, timer_id)
+                open_read = (derive.open_rows(tx, derive.ALL_KINDS, timer_id=timer_id)
+                             if tx.postgres else None)
+            row = rows.one(locked)
+            if row is None:
+                return  # the timer is gone: nothing to fire
+            instance = rows.instance_row(row)
+            found.append(instance.id)
+            if open_read is None:
+                open_read = derive.open_rows(tx, derive.ALL_KINDS, instance_id=instance.id)
+            open_rows = derive.read_open_rows(open_read)
+            guid = next((g for g, r in open_rows[derive.TIMER].items() if r.id == timer_id), None)
+            if guid is None:
+                return  # fired, cancelled or in an incident meanwhile
+            loaded = self._load_locked(tx, instance)
             with _model_errors(loaded.workflow):
                 loaded.workflow.refresh_timers()
-            self._finish_step(tx, loaded, _run(loaded.workflow))
-            now = session.scalar(select(Timer.status).where(Timer.id == timer_id))
-            fired = now == "fired"
-            if now == "waiting":  # SpiffWorkflow's clock says not yet: let the next tick retry
-                session.execute(update(Timer).where(Timer.id == timer_id)
-                                .values(locked_by=None, locked_until=None))
+            writes, ended = self._finish(tx, loaded, _run(loaded.workflow), open_rows)
+            task = loaded.workflow.get_task_from_id(UUID(guid))
+            fired = task is None or task.has_state(TaskState.COMPLETED)
+            if not fired:  # SpiffWorkflow's clock says not yet: let the next tick retry
+                rows.release_timer(tx, timer_id)
+            self._write(tx, loaded, writes, ended)
 
-        self._step(lambda: instance_id, step, incident_kind="timer", timer_id=timer_id)
+        self._tx_step(lambda: found[0], step, incident_kind="timer", timer_id=timer_id)
         return fired
 
     def finish_job(self, job_id: int, worker: str, result: dict[str, Any]) -> bool:
@@ -467,13 +475,14 @@ class Engine:
             raise
 
     def _tx_step(self, instance_of: Callable[[], int], step: Callable[[Tx], None], *,
-                 incident_kind: str) -> None:
+                 incident_kind: str, timer_id: int | None = None) -> None:
         """``_step`` on the engine's own connection (``rows.step``)."""
         try:
             with rows.step(self.db) as tx:
                 step(tx)
         except ScriptFailed as err:
-            self._record_incident(instance_of(), incident_kind, err, job_id=None, timer_id=None)
+            self._record_incident(instance_of(), incident_kind, err, job_id=None,
+                                  timer_id=timer_id)
             raise
 
     def _record_incident(self, instance_id: int, kind: str, err: ScriptFailed, *,
