@@ -34,7 +34,6 @@ AREAS = (
     "app.community_preparation",
     "app.co_payment",
     "app.nsk",
-    "app.nsk",
     "app.child_protection",
     "app.out_of_family_care",
     "app.region_data",

@@ -324,12 +324,11 @@ def outbox_sender(threads: int) -> None:
 @click.option("--period", default=None, help="YYYY-MM; default: last month.")
 def start_month_command(period: str | None) -> None:
     """Start the monthly processes (group-home reports ...) for a month; repeating is harmless."""
-    from datetime import date
-
     from app.areas import previous_month, start_month
+    from app.domain.calendar import today_in_latvia
 
     services = build_services(_settings())
-    chosen = period or previous_month(date.today())
+    chosen = period or previous_month(today_in_latvia())
     for area, ids in start_month(services, chosen).items():
         click.echo(f"{area}: {len(ids)} started for {chosen}")
 

@@ -17,7 +17,7 @@ from app.auth.service import create_user
 from app.cases.service import register_person, start_process_for
 from app.db import transaction
 from app.db.models import Person, ProcessInstance, User
-from app.domain.calendar import add_months
+from app.domain.calendar import add_months, today_in_latvia
 from app.services import Services
 
 
@@ -76,7 +76,7 @@ def valid_personal_code(seed: int) -> str:
 
 
 def load_demo_data(services: Services, today: date | None = None) -> list[DemoUser]:
-    today = today or date.today()
+    today = today or today_in_latvia()
     with transaction(services.sessions) as session:
         existing = set(session.scalars(select(User.username)))
         for demo in DEMO_USERS:

@@ -58,13 +58,12 @@ CALENDAR_SECONDS = 3600.0
 def calendar_loop(services: Services, stop: threading.Event, name: str) -> None:
     """Start the monthly processes (reports due for last month) when a month begins. Hourly, and
     harmless to repeat: each area starts nothing that already runs for the month."""
-    from datetime import date
-
     from app.areas import previous_month, start_month
+    from app.domain.calendar import today_in_latvia
 
     while not stop.is_set():
         try:
-            started = start_month(services, previous_month(date.today()))
+            started = start_month(services, previous_month(today_in_latvia()))
             count = sum(len(ids) for ids in started.values())
             if count:
                 log.info("calendar %s: started %d monthly process(es)", name, count)

@@ -1,8 +1,6 @@
 """P1 pages: start an assessment from the case file, and compare two IAP versions."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -11,6 +9,7 @@ from werkzeug.wrappers import Response
 from app import services_of
 from app.access.request import current_viewer, deny, log_view
 from app.access.scope import readable_person
+from app.domain.calendar import today_in_latvia
 from app.domain.service_types import service_type_name
 from app.web import current_language
 
@@ -32,7 +31,7 @@ def start(person_id: int) -> Response:
         if readable_person(db, viewer, person_id) is None:
             deny("person", person_id)
         try:
-            _iid, reference = start_assessment(services.engine, db, viewer, person_id, date.today(),
+            _iid, reference = start_assessment(services.engine, db, viewer, person_id, today_in_latvia(),
                                                applicant=viewer.username)
         except AssessmentError as err:
             flash(str(err), "error")

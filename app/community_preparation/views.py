@@ -15,6 +15,7 @@ from app.access.scope import VSAC
 from app.areas import MenuItem
 from app.db import transaction
 from app.domain import community_preparation as rules
+from app.domain.calendar import today_in_latvia
 from app.texts import N_
 
 from . import service
@@ -56,7 +57,7 @@ def activity_log(person_id: int) -> ResponseReturnValue:
                     if person is None:
                         abort(404)
                     service.add_log_entry(db, viewer, person, entry_date=entry_date,
-                                          today=date.today(), activity=form.get("activity", ""),
+                                          today=today_in_latvia(), activity=form.get("activity", ""),
                                           duration_minutes=minutes, independence_level=level,
                                           notes=form.get("notes", ""))
             except service.PreparationError as err:
@@ -71,7 +72,7 @@ def activity_log(person_id: int) -> ResponseReturnValue:
         entries = service.log_entries(db, viewer, person_id)
     log_view("person", person_id)
     return render_template("community_preparation/log.html", person=person, entries=entries,
-                           errors=errors, today=date.today().isoformat(),
+                           errors=errors, today=today_in_latvia().isoformat(),
                            levels=rules.INDEPENDENCE_LEVELS, form=request.form), \
         (422 if errors else 200)
 

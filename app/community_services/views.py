@@ -32,6 +32,7 @@ from app.cases.service import NotAllowed
 from app.db import transaction
 from app.db.models import ProcessInstance, ServiceRecord
 from app.documents.service import format_eur
+from app.domain.calendar import today_in_latvia
 from app.domain.community_services import UNITS, unit_name, volume_text
 from app.domain.service_types import ADULT_SERVICE_TYPES, service_type_name
 from app.texts import N_
@@ -66,9 +67,9 @@ def may_submit(viewer: Viewer) -> bool:
 
 def _month(value: str | None) -> date:
     try:
-        return date.fromisoformat(f"{value}-01") if value else date.today().replace(day=1)
+        return date.fromisoformat(f"{value}-01") if value else today_in_latvia().replace(day=1)
     except ValueError:
-        return date.today().replace(day=1)
+        return today_in_latvia().replace(day=1)
 
 
 def _cycle_of(session: Any, municipality: str, period_from: date) -> int | None:

@@ -3,7 +3,7 @@ delivers a municipality's IAP version to the P1 case waiting for it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from app.cases.service import register_person
 from app.db import transaction
 from app.db.models import HumanTask
 from app.demo import valid_personal_code
+from app.domain.calendar import today_in_latvia
 from app.engine.runtime import Actor
 from app.services import Services
 from tests.processes.test_p01_adult_needs_assessment import interview_form, plan_form
@@ -49,7 +50,7 @@ def _case(services: Services, seed: int, *, approve: bool = True) -> tuple[str, 
     with services.sessions() as session:
         worker = viewer_of(session, "iestade", ["caseworker"], ["institution"], "VSAC-RIGA")
         iid, reference = start_assessment(services.engine, session, worker, person_id,
-                                          date.today())
+                                          today_in_latvia())
     _run_jobs(services)
     services.engine.complete_task(_open_task(services, iid).id, EXPERT, interview_form())
     services.engine.complete_task(_open_task(services, iid).id, EXPERT, plan_form())
@@ -61,7 +62,7 @@ def _case(services: Services, seed: int, *, approve: bool = True) -> tuple[str, 
 
 
 def _version(reference: str = "SOPA-V-2", **plan: Any) -> dict[str, Any]:
-    start = date.today() + timedelta(days=10)
+    start = today_in_latvia() + timedelta(days=10)
     body = {"goals": ["Dzīvot patstāvīgi"],
             "services": [{"service_type": "HOME_CARE", "hours_per_week": 8}],
             "valid_from": start.isoformat(), "valid_to": (start + timedelta(days=100)).isoformat()}

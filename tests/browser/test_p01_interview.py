@@ -3,8 +3,6 @@ some life domains, saves the draft (a first sitting), comes back, finishes and s
 task follows. A screenshot of the interview form goes to DICASE_SCREENSHOTS or var/screenshots."""
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from flask import Flask
 
@@ -15,6 +13,7 @@ from app.auth.service import create_user
 from app.cases.service import register_person
 from app.db import transaction
 from app.demo import valid_personal_code
+from app.domain.calendar import today_in_latvia
 from app.services import Services
 from workers.jobs import run_due_jobs
 
@@ -38,7 +37,7 @@ def test_the_expert_holds_the_interview_over_two_sittings(served: str,  # noqa: 
                                     municipality_code="RIGA", institution_code="VSAC-RIGA").id
     with web_services.sessions() as session:
         worker = viewer_of(session, "iestade", ["caseworker"], ["institution"], "VSAC-RIGA")
-        start_assessment(web_services.engine, session, worker, person_id, date.today())
+        start_assessment(web_services.engine, session, worker, person_id, today_in_latvia())
     while run_due_jobs(web_services, "w1"):
         pass
     domains = [d["key"] for d in load_questionnaire()["domains"]]
@@ -59,7 +58,7 @@ def test_the_expert_holds_the_interview_over_two_sittings(served: str,  # noqa: 
         expect(page.locator("h1")).to_contain_text("Intervija")
 
         # First sitting: the first three domains, then save the draft.
-        page.fill("input[name=interview_date]", date.today().isoformat())
+        page.fill("input[name=interview_date]", today_in_latvia().isoformat())
         _choose(page, "interview_place", "INSTITUTION")
         for key in domains[:3]:
             _choose(page, f"needs.{key}.level", "2")

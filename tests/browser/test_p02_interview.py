@@ -7,7 +7,6 @@ assessment then goes to the municipality (the SOPA simulator) and the instance e
 A screenshot of the interview form goes to DICASE_SCREENSHOTS or var/screenshots."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
@@ -22,6 +21,7 @@ from app.child_assessment.service import start_assessment
 from app.db import transaction
 from app.db.models import HumanTask, Person, ProcessInstance
 from app.demo import valid_personal_code
+from app.domain.calendar import today_in_latvia
 from app.engine.runtime import Actor
 from app.services import Services
 from workers.jobs import run_due_jobs
@@ -75,7 +75,7 @@ def test_the_expert_interviews_over_two_sittings_and_the_supervisor_approves(
     with web_services.sessions() as session:
         refer = session.scalars(select(HumanTask).where(HumanTask.instance_id == iid)).one()
     web_services.engine.complete_task(refer.id, Actor("soc", frozenset({"social_service"})), {
-        "child_group": "FAMILY", "referral_date": date.today().isoformat(),
+        "child_group": "FAMILY", "referral_date": today_in_latvia().isoformat(),
         "referral_reason": "Novērtējums deinstitucionalizācijas plāna ietvaros."})
     _run_jobs(web_services)  # the register check (PMLP simulator over HTTP)
     assert _open_elements(web_services, iid) == [("interview", "planning_region_expert")]
@@ -106,7 +106,7 @@ def test_the_expert_interviews_over_two_sittings_and_the_supervisor_approves(
         expect(page.locator(".summaries")).to_contain_text("Novērtējums deinstitucionalizācijas")
 
         # First sitting: the date, the place and two answers; then the draft.
-        page.fill("input[name=interview_date]", date.today().isoformat())
+        page.fill("input[name=interview_date]", today_in_latvia().isoformat())
         page.fill("input[name=interview_place]", "Bērna mājās, Rīgā")
         page.fill("textarea[name=daily_life]", "Diena paiet mājās ar mammu; palīdz rutīna.")
         page.fill("textarea[name=health_and_development]", "Kustību traucējumi, staigā ar atbalstu.")

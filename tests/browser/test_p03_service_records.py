@@ -17,6 +17,7 @@ from app.community_services.service import P3_KEY, month_period
 from app.db import transaction
 from app.db.models import HumanTask, ProcessInstance
 from app.demo import valid_personal_code
+from app.domain.calendar import today_in_latvia
 from app.engine.deploy import deploy_source
 from app.engine.runtime import Actor
 from app.services import Services
@@ -40,7 +41,7 @@ def test_the_social_service_submits_and_corrects_a_month(served: str,  # noqa: F
                                                          web_services: Services, app: Flask) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    period_from, _period_to = month_period(date.today())
+    period_from, _period_to = month_period(today_in_latvia())
     code = valid_personal_code(58)
     with transaction(web_services.sessions) as session:
         deploy_source(session, "plan_holder.bpmn",

@@ -4,7 +4,7 @@ completes, two are accepted and the decision task follows. A screenshot of the f
 refusal goes to DICASE_SCREENSHOTS or var/screenshots."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -17,7 +17,7 @@ from app.community_services.service import start_child_services
 from app.db import transaction
 from app.db.models import HumanTask
 from app.demo import valid_personal_code
-from app.domain.calendar import add_months
+from app.domain.calendar import add_months, today_in_latvia
 from app.services import Services
 
 from .test_caseworker_flow import ARGS, CHROMIUM, PASSWORD, SCREENSHOTS, served  # noqa: F401
@@ -36,7 +36,7 @@ def test_the_social_service_registers_an_application_for_a_child(served: str,  #
         worker = viewer_of(session, "soc", ["caseworker"], ["social_service"], "RIGA")
         person_id = register_person(session, worker, given_name="Paula", family_name="Ozola",
                                     personal_code=valid_personal_code(55),
-                                    birth_date=add_months(date.today(), -30),
+                                    birth_date=add_months(today_in_latvia(), -30),
                                     municipality_code="RIGA").id
     with web_services.sessions() as session:
         worker = viewer_of(session, "soc", ["caseworker"], ["social_service"], "RIGA")
@@ -54,8 +54,8 @@ def test_the_social_service_registers_an_application_for_a_child(served: str,  #
         page.get_by_role("button", name="Pieteikties").click()
         page.goto(f"{served}/tasks/{task_id}")
         expect(page.locator("h1")).to_contain_text("Reģistrēt iesniegumu")
-        page.fill("input[name=application_date]", date.today().isoformat())
-        page.fill("input[name=service_start_date]", (date.today() + timedelta(days=14)).isoformat())
+        page.fill("input[name=application_date]", today_in_latvia().isoformat())
+        page.fill("input[name=service_start_date]", (today_in_latvia() + timedelta(days=14)).isoformat())
         page.check("input[name=respite_service]")
         page.fill("input[name=respite_days]", "10")
         page.check("input[name=child_rehabilitation][value=SPEECH_THERAPIST]")

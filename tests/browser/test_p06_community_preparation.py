@@ -7,7 +7,6 @@ Screenshots go to DICASE_SCREENSHOTS or var/screenshots."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 import pytest
@@ -21,7 +20,7 @@ from app.community_preparation import service
 from app.db import transaction
 from app.db.models import HumanTask
 from app.demo import valid_personal_code
-from app.domain.calendar import add_months
+from app.domain.calendar import add_months, today_in_latvia
 from app.engine.runtime import Actor
 from app.services import Services
 from workers.jobs import run_due_jobs
@@ -80,7 +79,7 @@ def test_staff_assess_the_mentor_logs_and_the_case_file_shows_the_progress(
                                 service.PROCESS_KEY, {}, business_key="P6-B-0272")
     # The first assessment, seven months ago, the way the end-to-end test makes it: the next
     # one is already due, so the reassessment timer opens the assessment task again.
-    earlier = add_months(date.today(), -7)
+    earlier = add_months(today_in_latvia(), -7)
     with web_services.sessions() as session:
         first = session.scalars(select(HumanTask).where(HumanTask.instance_id == iid)).one()
     web_services.engine.complete_task(first.id, Actor("iestade", frozenset({"institution"})),
@@ -103,7 +102,7 @@ def test_staff_assess_the_mentor_logs_and_the_case_file_shows_the_progress(
         page.get_by_role("link", name=ASSESS).click()
         expect(page.locator("h1")).to_contain_text(ASSESS)
         expect(page.locator(".form-title")).to_contain_text("Pašaprūpes spēju novērtējums")
-        page.fill("input[name=assessment_date]", date.today().isoformat())
+        page.fill("input[name=assessment_date]", today_in_latvia().isoformat())
         for area, level in SECOND.items():
             _choose(page, area, str(level))
         page.fill("textarea[name=notes]", "Gatavo brokastis pati; brauc ar tramvaju ar pavadoni.")
@@ -113,7 +112,7 @@ def test_staff_assess_the_mentor_logs_and_the_case_file_shows_the_progress(
         assert _open_elements(web_services, iid) == ["hand_over"]
         with web_services.sessions() as session:
             stored = service.assessments_of(session, [iid])
-        assert [a.assessed_on for a in stored] == [earlier, date.today()]
+        assert [a.assessed_on for a in stored] == [earlier, today_in_latvia()]
         page.get_by_role("button", name="Iziet").click()
 
         # The mentor adds a log entry.
@@ -133,7 +132,7 @@ def test_staff_assess_the_mentor_logs_and_the_case_file_shows_the_progress(
         expect(entries).to_have_count(1)
         expect(entries.first).to_contain_text("Iepirkšanās veikalā ar sarakstu")
         expect(entries.first).to_contain_text("45")
-        expect(entries.first).to_contain_text(date.today().strftime("%d.%m.%Y"))
+        expect(entries.first).to_contain_text(today_in_latvia().strftime("%d.%m.%Y"))
         page.screenshot(path=str(SCREENSHOTS / "p06-log.png"), full_page=True)
 
         # The case file: both assessments, the change, the chart.
@@ -142,7 +141,7 @@ def test_staff_assess_the_mentor_logs_and_the_case_file_shows_the_progress(
         expect(panel).to_contain_text("Pašaprūpes spējas laika gaitā")
         header = panel.locator("thead")
         expect(header).to_contain_text(earlier.strftime("%d.%m.%Y"))
-        expect(header).to_contain_text(date.today().strftime("%d.%m.%Y"))
+        expect(header).to_contain_text(today_in_latvia().strftime("%d.%m.%Y"))
         expect(header).to_contain_text("Izmaiņas kopš pirmā")
         cooking = panel.locator("tbody tr", has_text="Ēšana un ēdiena gatavošana")
         expect(cooking.locator("td")).to_have_text(["1", "3", "+2", "+2"])

@@ -14,6 +14,7 @@ from app.community_preparation import service
 from app.db import transaction
 from app.db.models import AccessLogEntry, DailyActivityEntry, ProcessInstance
 from app.demo import valid_personal_code
+from app.domain.calendar import today_in_latvia
 from app.services import Services
 from tests.web.conftest import PASSWORD, app, csrf_of, login, web_services, web_settings
 
@@ -49,7 +50,7 @@ def test_a_mentor_adds_log_entries_and_reads_them_back(app: Flask, web_services:
     assert listing.status_code == 200 and "Bērziņa75" in listing.text
     page = f"/community-preparation/residents/{person_id}/log"
     response = client.post(page, data={
-        "csrf_token": csrf_of(client), "entry_date": date.today().isoformat(),
+        "csrf_token": csrf_of(client), "entry_date": today_in_latvia().isoformat(),
         "activity": "Iepirkšanās veikalā", "duration_minutes": "45", "independence_level": "3",
         "notes": "Samaksāja pats"})
     assert response.status_code == 302
@@ -67,7 +68,7 @@ def test_a_future_date_is_refused_with_the_reason(app: Flask, web_services: Serv
     person_id = resident(web_services, 76)
     client = mentor(app, web_services)
     response = client.post(f"/community-preparation/residents/{person_id}/log", data={
-        "csrf_token": csrf_of(client), "entry_date": (date.today() + timedelta(days=1)).isoformat(),
+        "csrf_token": csrf_of(client), "entry_date": (today_in_latvia() + timedelta(days=1)).isoformat(),
         "activity": "Pastaiga", "duration_minutes": "30", "independence_level": "2"})
     assert response.status_code == 422 and "nākotnē" in response.text
     with web_services.sessions() as session:
@@ -84,7 +85,7 @@ def test_another_institution_cannot_read_or_write_the_log(app: Flask, web_servic
     client = mentor(app, web_services, "svesais", "VSAC-OTHER")
     page = f"/community-preparation/residents/{person_id}/log"
     assert client.get(page).status_code == 404
-    assert client.post(page, data={"csrf_token": csrf_of(client), "entry_date": date.today().isoformat(),
+    assert client.post(page, data={"csrf_token": csrf_of(client), "entry_date": today_in_latvia().isoformat(),
                                    "activity": "X", "duration_minutes": "5",
                                    "independence_level": "1"}).status_code == 404
     assert "Bērziņa77" not in client.get("/community-preparation/residents").text

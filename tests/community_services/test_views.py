@@ -23,6 +23,7 @@ from app.config import PROJECT_ROOT, Settings
 from app.db import transaction
 from app.db.models import HumanTask, ProcessInstance, ServiceRecord
 from app.demo import valid_personal_code
+from app.domain.calendar import today_in_latvia
 from app.engine.deploy import deploy_source
 from app.engine.runtime import Actor
 from app.services import Services, build_services
@@ -31,7 +32,7 @@ from tests.web.conftest import PASSWORD, csrf_of, login
 from workers.jobs import run_due_jobs
 
 PLAN_HOLDER = "p01_test_plan_holder"
-PERIOD_FROM, PERIOD_TO = month_period(date.today())
+PERIOD_FROM, PERIOD_TO = month_period(today_in_latvia())
 
 
 @pytest.fixture
@@ -178,7 +179,7 @@ def test_the_correction_form_opens_with_the_reason_the_rules_refused(
         viewer = viewer_of(session, "soc", ["caseworker"], ["social_service"], "RIGA")
         child_id = register_person(session, viewer, given_name="Paula", family_name="Ozola",
                                    personal_code=valid_personal_code(59),
-                                   birth_date=date.today() - timedelta(days=900),
+                                   birth_date=today_in_latvia() - timedelta(days=900),
                                    municipality_code="RIGA").id
     with cs_services.sessions() as session:
         viewer = viewer_of(session, "soc", ["caseworker"], ["social_service"], "RIGA")
@@ -187,8 +188,8 @@ def test_the_correction_form_opens_with_the_reason_the_rules_refused(
         [task] = session.scalars(select(HumanTask).where(HumanTask.instance_id == iid))
     # Past the form (as an API client could): the server's rules refuse the third service.
     cs_services.engine.complete_task(task.id, Actor("soc", frozenset({"social_service"})), {
-        "application_date": date.today().isoformat(),
-        "service_start_date": (date.today() + timedelta(days=10)).isoformat(),
+        "application_date": today_in_latvia().isoformat(),
+        "service_start_date": (today_in_latvia() + timedelta(days=10)).isoformat(),
         "care_service": False, "respite_service": False,
         "representative_rehabilitation": ["PSYCHOLOGIST", "PHYSIOTHERAPY", "REHABILITOLOGIST"]})
     with cs_services.sessions() as session:

@@ -22,7 +22,7 @@ from app.config import Settings
 from app.db import transaction
 from app.db.models import CaseDocument, HumanTask, Job, ProcessInstance
 from app.demo import valid_personal_code
-from app.domain.calendar import end_of_day
+from app.domain.calendar import end_of_day, today_in_latvia
 from app.engine.deploy import deploy_source
 from app.engine.errors import MessageNotCorrelated, NotYourTask
 from app.engine.runtime import Actor
@@ -77,7 +77,7 @@ def apply(services: Services, seed: int = 21, application_date: date | None = No
         person_id = person.id
     with services.sessions() as session:
         iid, reference = start_assessment(services.engine, session, institution_worker(session),
-                                          person_id, application_date or date.today())
+                                          person_id, application_date or today_in_latvia())
     return iid, reference, person_id
 
 
@@ -102,13 +102,13 @@ def instance(services: Services, iid: int) -> ProcessInstance:
 
 def interview_form(**levels: int) -> dict[str, Any]:
     wanted = dict(LEVELS, **levels)
-    return {"interview_date": date.today().isoformat(), "interview_place": "INSTITUTION",
+    return {"interview_date": today_in_latvia().isoformat(), "interview_place": "INSTITUTION",
             "needs": {key: {"level": level, "q1": "Atbilde", "notes": "Piezīmes"}
                       for key, level in wanted.items()}}
 
 
 def plan_form(**changes: Any) -> dict[str, Any]:
-    start = date.today()
+    start = today_in_latvia()
     form = {"goals": [{"goal": "Pārcelties uz grupu dzīvokli"},
                       {"goal": "Apmeklēt dienas aprūpes centru"}],
             "services": [{"service_type": "GROUP_APARTMENT", "frequency": "pastāvīgi"},
@@ -158,18 +158,18 @@ def test_approved_iap_is_stored_printed_sent_and_later_versions_arrive(p1: Servi
         assert (first.version, first.source) == (1, "assessment")
         assert [s["service_type"] for s in first.content["services"]] == ["GROUP_APARTMENT",
                                                                          "DAY_CENTRE"]
-        assert current_plan(session, person_id, date.today()) == first
-        assert current_plan(session, person_id, date.today() - timedelta(days=1)) is None
+        assert current_plan(session, person_id, today_in_latvia()) == first
+        assert current_plan(session, person_id, today_in_latvia() - timedelta(days=1)) is None
     text = iap_text(p1, iid, 1)
     for expected in (reference, "Pārcelties uz grupu dzīvokli", "Dienas aprūpes centrs", "20",
-                     date.today().strftime("%d.%m.%Y"), "Nodarbinātība"):
+                     today_in_latvia().strftime("%d.%m.%Y"), "Nodarbinātība"):
         assert expected in text, expected
     received = requests.get(f"{sopa_server.url}/_control/received/plans", timeout=5).json()
     assert [r["case_reference"] for r in received if r["case_reference"] == reference]
     assert instance(p1, iid).status == "active"  # waiting for the municipality's versions
 
     # The municipality sends version 2: day centre hours cut, workshops added.
-    later = date.today() + timedelta(days=30)
+    later = today_in_latvia() + timedelta(days=30)
     version_2 = {"sopa_reference": "SOPA-IAP-77", "plan_version": 2, "received_at": "",
                  "plan": {"goals": ["Pārcelties uz grupu dzīvokli"],
                           "services": [{"service_type": "GROUP_APARTMENT", "frequency": "pastāvīgi"},
@@ -184,7 +184,7 @@ def test_approved_iap_is_stored_printed_sent_and_later_versions_arrive(p1: Servi
         first, second = plan_versions(session, person_id)
         assert (second.version, second.source, second.external_reference) == (
             2, "municipality", "SOPA-IAP-77")
-        assert current_plan(session, person_id, date.today()) == first
+        assert current_plan(session, person_id, today_in_latvia()) == first
         assert current_plan(session, person_id, later) == second
         change = diff_plans(first.content, second.content)
         assert change["goals_removed"] == ["Apmeklēt dienas aprūpes centru"]
@@ -233,7 +233,7 @@ def test_a_plan_that_breaks_the_rules_returns_to_the_expert(p1: Services) -> Non
     run_jobs(p1)
     p1.engine.complete_task(open_task(p1, iid).id, EXPERT, interview_form())
     draft = open_task(p1, iid)
-    too_long = (date.today() + timedelta(days=400)).isoformat()
+    too_long = (today_in_latvia() + timedelta(days=400)).isoformat()
     p1.engine.complete_task(draft.id, EXPERT, plan_form(valid_to=too_long))
     again = open_task(p1, iid)
     assert again.element_id == "draft_iap" and again.id != draft.id
@@ -307,7 +307,7 @@ def test_no_job_is_left_failing(p1: Services) -> None:
 def test_an_overdue_interview_reminds_and_escalates_and_stays_open(p1: Services) -> None:
     from workers.timers import fire_due_timers
 
-    applied = date.today() - timedelta(days=40)
+    applied = today_in_latvia() - timedelta(days=40)
     iid, _reference, _person_id = apply(p1, seed=30, application_date=applied)
     run_jobs(p1)
     interview = open_task(p1, iid)

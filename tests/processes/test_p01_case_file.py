@@ -2,7 +2,7 @@
 shows the IAP versions and the needs by life domain; two versions are compared."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Flask
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from app.cases.service import register_person
 from app.db import transaction
 from app.db.models import AccessLogEntry, HumanTask, ProcessInstance
 from app.demo import valid_personal_code
+from app.domain.calendar import today_in_latvia
 from app.engine.runtime import Actor
 from app.services import Services
 from tests.processes.test_p01_adult_needs_assessment import interview_form, plan_form
@@ -62,7 +63,7 @@ def test_start_from_the_case_file_then_versions_needs_and_comparison(
                                       {"decision": "APPROVE"})
     _run_jobs(web_services)
     reference = web_services.engine and _business_key(web_services, iid)
-    later = date.today() + timedelta(days=20)
+    later = today_in_latvia() + timedelta(days=20)
     web_services.engine.correlate("p01_iap_version", {
         "sopa_reference": "SOPA-CF-2", "plan_version": 2, "received_at": "",
         "plan": {"goals": ["Pārcelties uz grupu dzīvokli", "Strādāt darbnīcā"],

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 
 from sqlalchemy import func, select
 
@@ -10,13 +9,14 @@ from app.assessment.demo import load_demo
 from app.assessment.service import PROCESS_KEY
 from app.db.models import HumanTask, ProcessInstance
 from app.db.models.support_plans import SupportPlanVersion
+from app.domain.calendar import today_in_latvia
 from app.services import Services
 from tests.processes.test_p01_adult_needs_assessment import p1, p1_settings  # noqa: F401 - fixtures
 
 
 def test_demo_cases_in_every_state_and_loaded_once(p1: Services) -> None:  # noqa: F811
-    load_demo(p1, date.today())
-    load_demo(p1, date.today())
+    load_demo(p1, today_in_latvia())
+    load_demo(p1, today_in_latvia())
     with p1.sessions() as session:
         instances = session.scalars(select(ProcessInstance).where(
             ProcessInstance.process_key == PROCESS_KEY)).all()

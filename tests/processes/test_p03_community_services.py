@@ -31,7 +31,7 @@ from app.config import Settings
 from app.db import transaction
 from app.db.models import HumanTask, Job, Notification, ProcessInstance, ServiceRecord
 from app.demo import valid_personal_code
-from app.domain.calendar import add_months
+from app.domain.calendar import add_months, today_in_latvia
 from app.domain.community_services import submission_due
 from app.engine.deploy import deploy_source
 from app.engine.runtime import Actor
@@ -45,7 +45,7 @@ from workers.timers import fire_due_timers
 # (P1 itself would call the population register first).
 PLAN_HOLDER = "p01_test_plan_holder"
 SOCIAL_SERVICE = Actor("soc", frozenset({"social_service"}))
-PERIOD_FROM, PERIOD_TO = month_period(date.today())
+PERIOD_FROM, PERIOD_TO = month_period(today_in_latvia())
 
 
 @pytest.fixture(scope="module")

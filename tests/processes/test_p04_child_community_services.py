@@ -21,7 +21,7 @@ from app.config import Settings
 from app.db import transaction
 from app.db.models import CaseDocument, HumanTask, Job, ProcessInstance
 from app.demo import valid_personal_code
-from app.domain.calendar import add_months
+from app.domain.calendar import add_months, today_in_latvia
 from app.engine.deploy import deploy_source
 from app.engine.runtime import Actor
 from app.forms.service import load_schema, validate
@@ -30,7 +30,7 @@ from tests.conftest import FORMS, PROCESSES, make_settings
 from workers.jobs import run_due_jobs
 
 SOCIAL_SERVICE = Actor("soc", frozenset({"social_service"}))
-TODAY = date.today()
+TODAY = today_in_latvia()
 START = TODAY + timedelta(days=20)
 # The child turns five the day after the service starts: the last day care may start.
 BORN = add_months(START + timedelta(days=1), -60)

@@ -3,7 +3,7 @@ scheduler; assessments stored and compared; the hand-over starting P1 (or an inc
 not deployed)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from app.community_preparation import service
 from app.db import transaction
 from app.db.models import HumanTask, Incident, Job, ProcessInstance, SelfCareAssessment
 from app.demo import valid_personal_code
-from app.domain.calendar import add_months
+from app.domain.calendar import add_months, today_in_latvia
 from app.engine.deploy import deploy_source
 from app.engine.runtime import Actor
 from app.services import Services
@@ -73,11 +73,11 @@ def test_assessments_repeat_on_the_timer_are_compared_and_the_hand_over_starts_p
     first = the_task(services, iid, "assess_self_care")
     assert first.candidate_groups == "institution" and first.institution_code == "VSAC-RIGA"
     assert first.due_at is not None
-    assert first.due_at.date() >= date.today() + timedelta(days=29)
+    assert first.due_at.date() >= today_in_latvia() + timedelta(days=29)
 
     # An assessment made 7 months ago: the next one (6 months on) is already due, so the
     # reassessment timer fires and the assessment task opens again.
-    earlier = add_months(date.today(), -7)
+    earlier = add_months(today_in_latvia(), -7)
     services.engine.complete_task(first.id, STAFF, dict(LEVELS, assessment_date=earlier.isoformat(),
                                                         notes="Pirmais"))
     settle(services)
@@ -85,12 +85,12 @@ def test_assessments_repeat_on_the_timer_are_compared_and_the_hand_over_starts_p
     assert second.id != first.id
     assert second.due_at is not None and second.due_at.date() == add_months(earlier, 6)
     services.engine.complete_task(second.id, STAFF, dict(
-        LEVELS, assessment_date=date.today().isoformat(), eating_and_cooking=3, transport=2,
+        LEVELS, assessment_date=today_in_latvia().isoformat(), eating_and_cooking=3, transport=2,
         dressing=3, notes="Otrais"))
     settle(services)
 
     stored = assessments(services, iid)
-    assert [a.assessed_on for a in stored] == [earlier, date.today()]
+    assert [a.assessed_on for a in stored] == [earlier, today_in_latvia()]
     assert [a.total for a in stored] == [21, 23]
     progress = service.progress_of(stored)
     assert progress is not None
@@ -100,7 +100,7 @@ def test_assessments_repeat_on_the_timer_are_compared_and_the_hand_over_starts_p
 
     hand_over = the_task(services, iid, "hand_over")
     services.engine.complete_task(hand_over.id, STAFF, {
-        "leaving_date": date.today().isoformat(), "receiving_municipality_code": "RIGA",
+        "leaving_date": today_in_latvia().isoformat(), "receiving_municipality_code": "RIGA",
         "start_needs_assessment": True, "community_services": ["DAY_CENTRE", "WORKSHOP"],
         "handover_notes": "Dzīvos pie māsas"})
     settle(services)
@@ -124,10 +124,10 @@ def test_hand_over_without_p1_deployed_is_an_incident_with_a_clear_message(
         deploy_source(session, path.name, path.read_text(encoding="utf-8"), "test")
     iid = start(services, 73)
     task = the_task(services, iid, "assess_self_care")
-    services.engine.complete_task(task.id, STAFF, dict(LEVELS, assessment_date=date.today().isoformat()))
+    services.engine.complete_task(task.id, STAFF, dict(LEVELS, assessment_date=today_in_latvia().isoformat()))
     settle(services)
     services.engine.complete_task(the_task(services, iid, "hand_over").id, STAFF, {
-        "leaving_date": date.today().isoformat(), "receiving_municipality_code": "RIGA",
+        "leaving_date": today_in_latvia().isoformat(), "receiving_municipality_code": "RIGA",
         "start_needs_assessment": True, "community_services": [], "handover_notes": ""})
     settle(services)
     with services.sessions() as session:
@@ -141,10 +141,10 @@ def test_hand_over_without_p1_only_notes_the_services(
     deploy_processes(services)
     iid = start(services, 74)
     services.engine.complete_task(the_task(services, iid, "assess_self_care").id, STAFF,
-                                  dict(LEVELS, assessment_date=date.today().isoformat()))
+                                  dict(LEVELS, assessment_date=today_in_latvia().isoformat()))
     settle(services)
     services.engine.complete_task(the_task(services, iid, "hand_over").id, STAFF, {
-        "leaving_date": date.today().isoformat(), "receiving_municipality_code": "RIGA",
+        "leaving_date": today_in_latvia().isoformat(), "receiving_municipality_code": "RIGA",
         "start_needs_assessment": False, "community_services": ["HOME_CARE"],
         "handover_notes": ""})
     settle(services)
@@ -161,7 +161,7 @@ def test_a_repeated_hand_over_finds_the_assessment_it_started(
     deploy_processes(services)
     iid = start(services, 75)
     hand_over = lookup("community_preparation.hand_over")
-    params = {"leaving_date": date.today().isoformat(), "start_needs_assessment": True,
+    params = {"leaving_date": today_in_latvia().isoformat(), "start_needs_assessment": True,
               "community_services": ["DAY_CENTRE"]}
     # The same job run twice, as after a worker died between starting P1 and reporting back.
     call = CallContext("job-handover-1", instance_id=iid, services=services)

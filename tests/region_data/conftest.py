@@ -25,6 +25,7 @@ from app.config import PROJECT_ROOT, Settings
 from app.db import transaction
 from app.db.models import HumanTask, ProcessInstance
 from app.demo import valid_personal_code
+from app.domain.calendar import today_in_latvia
 from app.engine.deploy import deploy_source
 from app.engine.runtime import Actor
 from app.services import Services, build_services
@@ -109,7 +110,7 @@ def cases(rd_services: Services) -> Cases:
 
     social = Actor("soc", frozenset({"social_service"}))
     expert = Actor("regions", frozenset({"planning_region_expert"}))
-    today = date.today().isoformat()
+    today = today_in_latvia().isoformat()
     referral = {"referral_date": today, "referral_reason": "Novērtējums."}
 
     riga_family = p2(36, "RIGA", "P2-RD-1")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import io
-from datetime import date
 from typing import Any
 
 from flask import Flask
@@ -19,13 +18,14 @@ from app.child_assessment.service import start_assessment
 from app.db import transaction
 from app.db.models import Attachment, HumanTask, Person
 from app.demo import valid_personal_code
+from app.domain.calendar import today_in_latvia
 from app.engine.runtime import Actor
 from app.services import Services
 from tests.web.conftest import PASSWORD, csrf_of, login
 from workers.jobs import run_due_jobs
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-ANSWERS = {"interview_date": date.today().isoformat(), "interview_place": "Bērna mājās",
+ANSWERS = {"interview_date": today_in_latvia().isoformat(), "interview_place": "Bērna mājās",
            "daily_life": "Diena paiet mājās.", "health_and_development": "Kustību traucējumi.",
            "family_and_relations": "Dzīvo ar vecākiem.", "education_and_play": "Bērnudārzs.",
            "child_views": "Patīk zīmēt."}
@@ -47,7 +47,7 @@ def interview_task(services: Services) -> int:
         refer = session.scalars(select(HumanTask).where(HumanTask.instance_id == iid,
                                                         HumanTask.status == "open")).one()
     services.engine.complete_task(refer.id, Actor("soc", frozenset({"social_service"})), {
-        "child_group": "FAMILY", "referral_date": date.today().isoformat(),
+        "child_group": "FAMILY", "referral_date": today_in_latvia().isoformat(),
         "referral_reason": "Novērtējums."})
     while run_due_jobs(services, "w1"):
         pass
