@@ -93,14 +93,15 @@ def _contact(path: Path, line: int, row: dict[str, str]) -> Contact:
     return contact
 
 
-_cache: dict[Path, tuple[float, dict[str, Contact]]] = {}
+_cache: dict[Path, tuple[tuple[float, int], dict[str, Contact]]] = {}
 _lock = threading.Lock()
 
 
 def contacts(path: Path) -> dict[str, Contact]:
     """The file's contacts, read again when the file changes (an operator may edit it)."""
     try:
-        changed = path.stat().st_mtime
+        stat = path.stat()
+        changed = (stat.st_mtime, stat.st_size)
     except OSError as err:
         raise ContactsError(f"the contacts file {path} cannot be read: {err.strerror}") from None
     with _lock:

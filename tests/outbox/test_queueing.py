@@ -2,17 +2,24 @@
 the instance's history without breaking its hash chain, and queues nothing twice."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from adapters.registry import CallContext, lookup
 from app.audit.chain import verify_instance_history
+from app.config import PROJECT_ROOT
 from app.db.models import Incident, OutboxMessage, ProcessInstance
+from app.engine import incidents
 from app.services import Services
+from workers.jobs import run_due_jobs
 
 from .conftest import events, job_of, rows
+
+CONTACTS = PROJECT_ROOT / "data" / "notification_contacts.csv"
 
 
 def test_each_recipient_gets_its_channels(web_services: Services,
@@ -103,3 +110,22 @@ def test_wrong_parameters_are_incidents(web_services: Services,
     assert "'due_date' must be a date YYYY-MM-DD" in _incident_message(web_services, bad_date)
     not_npais = start_probe(["orphan_court"], case_number="P9-2026-0104", topic="SOMETHING_NEW")
     assert "not an NPAIS notice type" in _incident_message(web_services, not_npais)
+
+
+def test_once_the_contact_is_added_the_operator_retries_the_incident(
+        web_services: Services, start_probe: Callable[..., int], tmp_path: Path) -> None:
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text(CONTACTS.read_text(encoding="utf-8"), encoding="utf-8")
+    web_services.settings = dataclasses.replace(web_services.settings,
+                                                notification_contacts=contacts)
+    instance_id = start_probe([{"role": "institution", "code": "SP-JAUNS"}])
+    _incident_message(web_services, instance_id)
+    with contacts.open("a", encoding="utf-8") as handle:
+        handle.write("SP-JAUNS,Biedrība «Jauns sākums»,pazinojumi@jauns-sakums.example,yes,\n")
+    with web_services.sessions() as session:
+        [incident] = incidents.open_incidents(session, instance_id)
+    incidents.retry(web_services.sessions, incident.id, "operators")
+    assert run_due_jobs(web_services, "jobs-1") == 1
+    assert job_of(web_services, instance_id).status == "done"
+    assert [(r.recipient_name, r.channel) for r in rows(web_services, instance_id)] == [
+        ("Biedrība «Jauns sākums»", "email"), ("Biedrība «Jauns sākums»", "in_app")]
