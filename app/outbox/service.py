@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -437,7 +437,3 @@ def confirm(session: Session, viewer: Viewer, message_id: int) -> None:
         raise NotAllowed(message_id)
     if not mark_acknowledged(session, message_id, viewer.username, viewer.username, None):
         raise NotAllowed(message_id)
-
-
-def ids(rows: Iterable[OutboxMessage]) -> list[int]:
-    return [row.id for row in rows]
