@@ -15,6 +15,7 @@ of its days that qualify.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -23,6 +24,8 @@ from typing import Any
 
 from .calendar import add_months, format_lv, parse_date
 from .service_types import ADULT_SERVICE_TYPES, service_type_name
+
+_PERIOD = re.compile(r"\d{4}-\d{2}")
 
 ADULT_AGE = 18
 # After 18 a former NSK child continues only with these groups and this severity (VDEĀVK).
@@ -246,7 +249,10 @@ class Compensation:
 
 
 def period_bounds(period: str) -> tuple[date, date]:
-    """First and last day of a month given as ``YYYY-MM``."""
+    """First and last day of a month given as ``YYYY-MM``. Exactly that: a day such as
+    ``2026-09-01`` would name the month too, but under another business key (a second report)."""
+    if not _PERIOD.fullmatch(str(period)):
+        raise ValueError(f"period {period!r} is not YYYY-MM")
     first = parse_date(f"{period}-01")
     return first, add_months(first, 1) - timedelta(days=1)
 
