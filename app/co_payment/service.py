@@ -79,10 +79,12 @@ def months_of(session: Session, instance_ids: Sequence[int]) -> list[CoPaymentMo
         .order_by(CoPaymentMonth.period.desc(), CoPaymentMonth.version.desc())))
 
 
-def report_correction(engine: Any, reference: str, period: str, actor: Actor) -> list[int]:
-    """SAIS reported a correction of ``period``: the case recalculates that month."""
+def report_correction(engine: Any, reference: str, period: str, actor: Actor,
+                      details: Mapping[str, Any] | None = None) -> list[int]:
+    """SAIS reported a correction of ``period``: the case recalculates that month. ``details``
+    (SAIS's correction id, its reason) travel in the message and so stay in the event log."""
     rules.period_bounds(period)  # a malformed period fails here, not in the engine
-    result: list[int] = engine.correlate(CORRECTION_MESSAGE, {"period": period},
+    result: list[int] = engine.correlate(CORRECTION_MESSAGE, {**(details or {}), "period": period},
                                          business_key=reference, actor=actor)
     return result
 
