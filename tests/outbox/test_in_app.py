@@ -99,3 +99,14 @@ def test_an_auditor_reads_but_is_not_addressed(app: Flask, web_services: Service
     ministry = _client(app, web_services, "laura", "LM", roles=("caseworker", "supervisor"),
                        groups=("ministry",))
     assert "Bērns šķirts no ģimenes" in ministry.get("/notifications").text
+
+
+def test_the_history_page_names_each_step_of_the_delivery(
+        app: Flask, web_services: Services, start_probe: Callable[..., int]) -> None:
+    instance_id = start_probe(["institution"])
+    send_due(web_services, "sender-1")
+    auditor = _client(app, web_services, "auditore", "LM-AUDIT", roles=("auditor",), groups=())
+    page = auditor.get(f"/instances/{instance_id}").text
+    assert "Paziņojums ierindots sūtīšanai" in page and "Paziņojums nosūtīts" in page
+    assert "iestāde VSAC-RIGA" in page and "DI Case sistēmā" in page
+    assert ">outbox_queued<" not in page and ">outbox_sent<" not in page
