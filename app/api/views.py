@@ -351,6 +351,43 @@ def deliver_orphan_court_decision() -> Response:
     return response
 
 
+# --- corrections SAIS reports for a co-payment month (P8) ----------------------------------------
+
+
+@bp.post("/co-payment-corrections")
+def deliver_co_payment_correction() -> Response:
+    from app.co_payment import corrections
+
+    services, viewer = _services(), _viewer()
+    _require_working(viewer)
+    body = _json_body()
+    errors = service.body_errors(corrections.SCHEMA_NAME, body, _translations())
+    if errors:
+        raise ApiError(422, "invalid_data", "The co-payment correction is malformed.", errors)
+    try:
+        delivery = corrections.deliver(services.engine, services.sessions, viewer, body,
+                                       language())
+    except corrections.NotAllowed:
+        raise ApiError(403, "outside_scope", "Only SAIS or the ministry's integration link may "
+                       "report co-payment corrections.") from None
+    except corrections.InvalidCorrection as err:
+        raise ApiError(422, "invalid_data", "The co-payment correction is malformed.",
+                       err.fields) from None
+    except corrections.UnknownCase:
+        raise ApiError(404, "unknown_case", "No co-payment case matches the reference, or the "
+                       "personal code and institution.") from None
+    except corrections.CaseNotWaiting:
+        raise ApiError(409, "case_not_waiting", "The case is confirming a month now, or has "
+                       "ended; send the correction again later.") from None
+    except corrections.ConflictingDuplicate:
+        raise ApiError(409, "conflicting_duplicate", "This correction id was delivered before "
+                       "for another month; nothing was changed.") from None
+    response = jsonify({"status": delivery.status, "correction_id": delivery.correction_id,
+                        "case_reference": delivery.case_reference, "period": delivery.period})
+    response.status_code = 200 if delivery.status == "duplicate" else 202
+    return response
+
+
 # --- helpers -------------------------------------------------------------------------------------
 
 
