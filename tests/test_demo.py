@@ -21,11 +21,20 @@ def test_demo_data_loads_once_and_its_logins_work(services: Services) -> None:
         assert session.scalar(select(func.count()).select_from(ProcessInstance)) == first
         deployed = {path.stem for path in services.settings.processes_dir.glob("p*.bpmn")}
         assert deployed <= keys, deployed - keys
+        # P9: the three cases of the caseworker demo, P10's two decisions (a child placed, one
+        # returned home, which ended its placement) and the P9 area's four (overdue, due within
+        # 14 days, one with a report delivered, one placed by NPAIS).
         assert session.scalar(select(func.count()).select_from(ProcessInstance).where(
-            ProcessInstance.process_key == "p09_out_of_family_care")) == 3
+            ProcessInstance.process_key == "p09_out_of_family_care")) == 9
+        assert session.scalar(select(func.count()).select_from(ProcessInstance).where(
+            ProcessInstance.process_key == "p09_out_of_family_care",
+            ProcessInstance.status == "active")) == 8
+        # Waiting for the institution to register the placement: the caseworker demo's three,
+        # P10's placed child and the NPAIS placement.
         assert session.scalar(select(func.count()).select_from(HumanTask)
                               .where(HumanTask.candidate_groups == "institution",
-                                     HumanTask.element_id == "register_placement")) == 3
+                                     HumanTask.element_id == "register_placement",
+                                     HumanTask.status == "open")) == 5
         demo = DEMO_USERS[0]
         assert authenticate(session, demo.username, demo.password) is not None
         assert authenticate(session, demo.username, "wrong") is None

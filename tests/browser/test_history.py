@@ -41,7 +41,7 @@ def test_an_auditor_reads_the_history_and_who_saw_the_childs_file(
         people: None) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    case = run_p9_case(web_services, npais_simulator, failing_notice=True)
+    case = run_p9_case(web_services, npais_simulator, failing_delivery=True)
     # A caseworker opens the child's file; the municipality's system reads it over the API.
     caseworker = app.test_client()
     login(caseworker, "inese", PASSWORD)
@@ -80,9 +80,10 @@ def test_an_auditor_reads_the_history_and_who_saw_the_childs_file(
         diagram = page.locator("#instance-diagram")
         expect(diagram).to_have_class("history-diagram history-diagram-ready")
         expect(page.locator(".djs-element.hist-completed")).not_to_have_count(0)
-        expect(page.locator(".djs-element.hist-current[data-element-id=submit_periodic_report]"))\
+        # The second report's delivery to NPAIS failed; the reports themselves were submitted.
+        expect(page.locator(".djs-element.hist-completed[data-element-id=submit_periodic_report]"))\
             .to_have_count(1)
-        expect(page.locator(".djs-element.hist-failed[data-element-id=notify_report_overdue]"))\
+        expect(page.locator(".djs-element.hist-failed[data-element-id=deliver_report]"))\
             .to_have_count(1)
         expect(page.locator(".hist-count").first).to_be_visible()
         # Clicking the compute step lists both of its runs.

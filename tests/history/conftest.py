@@ -1,5 +1,5 @@
 """Fixtures of the history tests: the web tests' app and accounts, an auditor, and a P9 case
-that has run a while (a placement registered, an overdue notice sent, a report delivered)."""
+that has run a while (a placement registered, an overdue notice queued, a report delivered)."""
 from __future__ import annotations
 
 import dataclasses
@@ -85,33 +85,43 @@ def p9_case(web_services: Services, npais_simulator: object) -> Case:
 
 
 def run_p9_case(web_services: Services, simulator: object, *,
-                failing_notice: bool = False) -> Case:
-    """A P9 case with a placement registered (its report already overdue, so the notice went
-    out) and one periodic report delivered; the next report is waiting. With
-    ``failing_notice`` the second overdue notice fails until its attempts run out: an incident."""
+                failing_delivery: bool = False) -> Case:
+    """A P9 case with a placement registered (its report already overdue, so the reminder, the
+    overdue notice through the outbox and the escalation ran) and one periodic report delivered to
+    NPAIS and SOPA; the next report is waiting (and overdue again). With ``failing_delivery`` that
+    next report is submitted too, and its delivery to NPAIS meets a server that keeps failing
+    until the attempts run out: an incident, and the case waits at that step."""
     services = _for_jobs(web_services, simulator)
     instance_id = start_for_child(services, P9, dict(P9_START, placement_date="2025-01-10",
                                                      child_birth_date="2023-03-15",
-                                                     orphan_court_code="RIGA"),
+                                                     orphan_court_code="RIGA",
+                                                     institution_code="VSAC-RIGA",
+                                                     municipality_code="RIGA"),
                                   P9_START["case_number"])
     [task] = open_tasks(services, instance_id)
     services.engine.complete_task(task.id, INSTITUTION, PLACEMENT)
-    run_due_jobs(services, "worker-1")
+    _run_all_jobs(services)
     [task] = open_tasks(services, instance_id)
     services.engine.complete_task(task.id, INSTITUTION, report("2025-04-01"))
-    if failing_notice:
-        # The report is delivered; the next notice meets a server that keeps failing.
-        run_due_jobs(services, "worker-1", limit=1)
+    _run_all_jobs(services)
+    if failing_delivery:
+        [task] = open_tasks(services, instance_id)
         _faults(simulator, {"mode": "fault", "count": services.settings.job_max_attempts})
+        services.engine.complete_task(task.id, INSTITUTION, report("2025-06-20"))
         for _ in range(60):
             if not run_due_jobs(services, "worker-1") and _has_incident(services, instance_id):
                 break
             time.sleep(0.03)
         _faults(simulator, {"mode": None})
         assert _has_incident(services, instance_id)
-    else:
-        run_due_jobs(services, "worker-1")
     return Case(instance_id, task.person_id or 0)
+
+
+def _run_all_jobs(services: Services) -> None:
+    """A finished job may queue the next one (NPAIS, then SOPA, then the receipts): run until
+    none is due."""
+    while run_due_jobs(services, "worker-1"):
+        pass
 
 
 def _faults(simulator: object, plan: dict[str, object]) -> None:

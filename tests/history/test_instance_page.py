@@ -43,8 +43,13 @@ def test_the_diagram_marks_done_current_and_counts(auditor: FlaskClient, p9_case
     assert elements["compute_report_due"]["count"] == 2
     assert elements["submit_periodic_report"] == {"state": "current", "count": 1,
                                                   "name": "Iesniegt periodisko ziņojumu"}
-    assert elements["deliver_report"]["state"] == "completed"
-    assert "care_ended" not in elements  # never reached
+    # The report went to NPAIS, then SOPA, and both receipts were kept.
+    for step in ("deliver_report", "deliver_report_sopa", "store_report"):
+        assert elements[step]["state"] == "completed" and elements[step]["count"] == 1, step
+    # Both deadlines passed: reminded, told and escalated for each of the two reports.
+    for step in ("remind_report", "notify_report_overdue", "escalate_report"):
+        assert (elements[step]["state"], elements[step]["count"]) == ("completed", 2), step
+    assert "care_ended" not in elements and "record_placement_end" not in elements
     # Scripts and static files only: nothing inline for the CSP to refuse.
     assert "<script>" not in page.text and "style=" not in page.text
     assert "js/instance-diagram.js" in page.text
@@ -52,19 +57,22 @@ def test_the_diagram_marks_done_current_and_counts(auditor: FlaskClient, p9_case
 
 def test_a_failed_call_is_red_with_its_attempts_and_errors(
         auditor: FlaskClient, web_services: Services, npais_simulator: object) -> None:
-    case = run_p9_case(web_services, npais_simulator, failing_notice=True)
+    case = run_p9_case(web_services, npais_simulator, failing_delivery=True)
     page = auditor.get(f"/instances/{case.instance_id}").text
     elements = diagram_of(page)["elements"]
-    assert elements["notify_report_overdue"] == {
-        "state": "failed", "count": 1,
-        "name": "Paziņot bāriņtiesai, sociālajam dienestam un ministrijai"}
-    assert elements["submit_periodic_report"]["state"] == "current"
+    # The first report went through; the second's delivery to NPAIS failed every time, so the
+    # case waits there and SOPA has its first report only.
+    assert elements["deliver_report"] == {"state": "failed", "count": 1,
+                                          "name": "Nosūtīt ziņojumu bāriņtiesai"}
+    state = {key: (found["state"], found["count"]) for key, found in elements.items()}
+    assert state["submit_periodic_report"] == ("completed", 2)
+    assert state["deliver_report_sopa"] == ("completed", 1)
     assert "Izsaukums citai sistēmai neizdevās" in page
     assert "5. mēģinājums no 5" in page and "Mēģinājumi beigušies" in page
     assert "NPAIS is temporarily unavailable" in page
     assert "Atvērtie incidenti" in page
     # The element's executions list every attempt.
-    executions = page[page.index('id="executions-notify_report_overdue"'):]
+    executions = page[page.index('id="executions-deliver_report"'):]
     executions = executions[:executions.index("</table>")]
     assert executions.count("Izsaukums citai sistēmai neizdevās") == 5
 
@@ -81,12 +89,16 @@ def test_the_timeline_shows_who_changed_which_data(auditor: FlaskClient, p9_case
     assert re.search(r"Iestāde <code>institution_name</code>.*?pievienots.*?VSAC «Rīga»",
                      html.unescape(placement), re.DOTALL)
     assert "child_birth_date" not in placement  # submitted again, unchanged
-    # The notice sent and its delivery confirmation from the other system.
+    # The report sent and the delivery confirmations from NPAIS and SOPA.
     assert "Ziņojums nosūtīts citai sistēmai" in timeline and "Piegādes apstiprinājums" in timeline
-    assert "N-0000" in timeline
-    # What was sent to the other system, once per call.
-    assert timeline.count("Nosūtītie dati") == 2  # the overdue notice and the report
-    assert "REPORT_OVERDUE" in timeline
+    assert "<code>npais.deliver_periodic_report</code>" in timeline
+    assert "<code>sopa.deliver_periodic_report</code>" in timeline
+    assert timeline.count("R-00000001") >= 2  # NPAIS's report id, SOPA's reference
+    # What each call was given, once per call: for each of the two deadlines the reminder, the
+    # overdue notice (queued in the outbox) and the escalation; the report to NPAIS, to SOPA and
+    # its receipts kept.
+    assert timeline.count("Nosūtītie dati") == 9
+    assert "REPORT_OVERDUE" in timeline and "<code>outbox.send</code>" in timeline
     assert "Nostrādāja taimeris" in timeline and "Sistēma" in timeline
     assert _LV_MOMENT.search(timeline)
 

@@ -45,7 +45,7 @@ def _routes(app: Flask) -> list[tuple[str, set[str], str]]:
 def test_an_auditor_walks_every_route_and_changes_nothing(
         app: Flask, auditor: FlaskClient, web_services: Services,
         npais_simulator: object) -> None:
-    case: Case = run_p9_case(web_services, npais_simulator, failing_notice=True)
+    case: Case = run_p9_case(web_services, npais_simulator, failing_delivery=True)
     routes = _routes(app)
     assert {endpoint for *_, endpoint in routes} >= {
         "history.instances", "history.instance", "history.export_pdf", "history.export_json",

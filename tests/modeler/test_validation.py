@@ -74,9 +74,10 @@ def test_a_service_task_must_name_an_operation_an_adapter_provides() -> None:
 
 
 def test_every_expression_is_compiled_in_the_sandbox_and_all_refusals_are_reported() -> None:
+    subject = "value=\"'Nav iesniegts periodiskais ziņojums par bērnu, lieta ' + case_number\""
+    assert subject in p9_source()  # the overdue notice's subject (outbox.send)
     source = p9_source().replace("reports_submitted = reports_submitted + 1",
-                                 "import os").replace('value="case_number"',
-                                                      'value="().__class__"', 1)
+                                 "import os").replace(subject, 'value="().__class__"')
     problems = problems_of(source)
     assert any(p.source == "sandbox" for p in at_objects(problems, "record_report"))
     assert any(p.source == "sandbox" for p in at_objects(problems, "notify_report_overdue"))

@@ -9,12 +9,13 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.db.models import Event, Incident, ProcessInstance
+from app.db.models import Event, Incident, PeriodicReportDelivery, ProcessInstance
 from app.engine.errors import InstanceNotActive
 from app.operations import service
 from app.services import Services
 from tests.history.conftest import Case, run_p9_case
 from tests.web.conftest import P9, P9_START, post, start_for_child
+from workers.jobs import run_due_jobs
 
 
 def _events(services: Services, instance_id: int) -> list[Event]:
@@ -32,10 +33,10 @@ def _status(services: Services, instance_id: int) -> str:
 
 def test_incidents_show_the_error_and_attempts_and_are_retried(
         operator: FlaskClient, web_services: Services, npais_simulator: object) -> None:
-    case = run_p9_case(web_services, npais_simulator, failing_notice=True)
+    case = run_p9_case(web_services, npais_simulator, failing_delivery=True)
     page = operator.get("/operations").text
     assert "NPAIS is temporarily unavailable" in page and "5 / 5" in page
-    assert "npais.notify_orphan_court" in page and "P9-2026-0001" in page
+    assert "npais.deliver_periodic_report" in page and "P9-2026-0001" in page
     with web_services.sessions() as session:
         [incident] = session.scalars(select(Incident)).all()
     response = post(operator, "/operations/incidents/retry", {"one": str(incident.id)})
@@ -49,10 +50,19 @@ def test_incidents_show_the_error_and_attempts_and_are_retried(
     # Again: it is no longer open.
     post(operator, "/operations/incidents/retry", {"incident_ids": [str(incident.id)]})
     assert "Netika palaisti atkārtoti" in operator.get("/operations").text
+    # NPAIS is back: the retried delivery goes through, then SOPA, and the receipts are kept.
+    while run_due_jobs(web_services, "worker-1"):
+        pass
+    with web_services.sessions() as session:
+        delivered = session.scalars(select(PeriodicReportDelivery).where(
+            PeriodicReportDelivery.instance_id == case.instance_id)
+            .order_by(PeriodicReportDelivery.report_date)).all()
+    assert [str(row.report_date) for row in delivered] == ["2025-04-01", "2025-06-20"]
+    assert delivered[1].npais_report_id and delivered[1].sopa_reference
 
 
 def test_retrying_many_at_once(web_services: Services, npais_simulator: object) -> None:
-    run_p9_case(web_services, npais_simulator, failing_notice=True)
+    run_p9_case(web_services, npais_simulator, failing_delivery=True)
     with web_services.sessions() as session:
         ids = list(session.scalars(select(Incident.id)))
     done, refused = service.retry_incidents(web_services.sessions, [*ids, 999], "ops")
