@@ -1,4 +1,5 @@
 from .access_log import AccessLogEntry
+from .adoption import Adopter, AdoptionChild, AdoptionMatch, AdoptionProposal
 from .api_keys import ApiKey
 from .attachments import Attachment
 from .base import Base, utcnow
@@ -34,6 +35,10 @@ from .users import User
 
 __all__ = [
     "AccessLogEntry",
+    "Adopter",
+    "AdoptionChild",
+    "AdoptionMatch",
+    "AdoptionProposal",
     "ApiKey",
     "Attachment",
     "Base",
