@@ -1218,7 +1218,14 @@ def _message(error: ValidationError, t: gettext.NullTranslations, lang: str) -> 
 
 
 def _language_of(t: gettext.NullTranslations) -> str:
-    return "lv" if str(t.info().get("language", "")).startswith("lv") else "en"
+    # Flask-Babel merges the catalog into an empty one, whose info() is empty: the header entry
+    # (the translation of "") still says which language it is.
+    language = str(t.info().get("language", ""))
+    if not language:
+        header = t.gettext("")
+        language = next((line.split(":", 1)[1].strip() for line in header.splitlines()
+                         if line.lower().startswith("language:")), "")
+    return "lv" if language.startswith("lv") else "en"
 
 
 def _type_message(expected: Any, t: gettext.NullTranslations) -> str:
