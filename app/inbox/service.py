@@ -7,6 +7,7 @@ not see, and the tab counts cannot leak what the list hides.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -228,10 +229,16 @@ def _filtered(query: SelectT, wanted: InboxQuery, now: datetime) -> SelectT:
     return query
 
 
+_CASE_NUMBER = re.compile(r"^P\d{1,2}-[0-9A-Z-]+$", re.IGNORECASE)
+
+
 def _person_matches(term: str) -> ColumnElement[bool]:
-    """The task is about a person with this personal code (an indexed lookup) or whose name
-    contains the term (checked only for the tasks the other conditions leave)."""
+    """The task is about a person with this personal code (an indexed lookup), belongs to the
+    case with this case number (``P10-2026-7``), or is about a person whose name contains the
+    term (checked only for the tasks the other conditions leave)."""
     term = term.strip()
+    if _CASE_NUMBER.match(term):
+        return HumanTask.business_key == term.upper()
     if personal_codes.looks_like_code(term):
         try:
             code = personal_codes.normalise(term)

@@ -76,6 +76,9 @@ def test_search_by_name_and_by_personal_code(anna: FlaskClient, start_p9: Callab
     # The list shows the code masked.
     assert code[:6] + "-*****" in by_name and code not in by_name
     assert first not in _links(by_name)
+    # A case number finds its case's tasks, typed in any case.
+    assert _links(anna.get("/inbox?tab=group&person=p9-2026-0001").text) == [first]
+    assert _links(anna.get("/inbox?tab=group&person=P9-2026-0009").text) == []
 
 
 def test_due_filter_and_deadline_badges(anna: FlaskClient, start_p9: Callable[..., int],
