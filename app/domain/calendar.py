@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,19 @@ def add_months(start: date, months: int) -> date:
     month_index = start.month - 1 + months
     year, month = start.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+
+
+def month_bounds(period: str) -> tuple[date, date]:
+    """First and last day of a month written exactly ``YYYY-MM``; ValueError otherwise (a day
+    such as ``2026-09-01`` is refused: as a monthly case's key it would name the month twice)."""
+    found = _MONTH.fullmatch(str(period))
+    if found is None:
+        raise ValueError(f"period {period!r} is not YYYY-MM")
+    first = date(int(found[1]), int(found[2]), 1)
+    return first, add_months(first, 1) - timedelta(days=1)
 
 
 def end_of_day(day: date) -> datetime:

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from .calendar import add_months, end_of_day, format_lv
+from .calendar import end_of_day, format_lv, month_bounds
 from .findings import Finding
 
 # Art. 29 as amended with effect from 1 January 2020 raised the minimum from 10 % to 15 %.
@@ -36,13 +36,7 @@ class CalculationRefused(ValueError):
     """A calculation the law does not allow (an allowance below the minimum, a negative total)."""
 
 
-def period_bounds(period: str) -> tuple[date, date]:
-    """First and last day of a month written ``YYYY-MM``."""
-    found = _PERIOD.match(str(period))
-    if found is None:
-        raise ValueError(f"period {period!r} is not YYYY-MM")
-    first = date(int(found[1]), int(found[2]), 1)
-    return first, add_months(first, 1) - timedelta(days=1)
+period_bounds = month_bounds
 
 
 def period_of(day: date) -> str:

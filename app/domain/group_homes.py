@@ -10,13 +10,13 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .calendar import add_months, parse_date
+from .calendar import add_months, month_bounds
 
 REGISTER_FILE = Path(__file__).resolve().parents[2] / "data" / "group_homes.csv"
 
@@ -102,10 +102,7 @@ def check_transfer(target: GroupHome, stays: Iterable[StayPeriod], on: date,
                                f"(ietilpība {target.capacity})")
 
 
-def period_bounds(period: str) -> tuple[date, date]:
-    """First and last day of a month given as ``YYYY-MM``."""
-    first = parse_date(f"{period}-01")
-    return first, add_months(first, 1) - timedelta(days=1)
+period_bounds = month_bounds
 
 
 def report_due(period: str) -> date:

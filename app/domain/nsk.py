@@ -15,17 +15,14 @@ of its days that qualify.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .calendar import add_months, format_lv, parse_date
+from .calendar import add_months, format_lv, month_bounds, parse_date
 from .service_types import ADULT_SERVICE_TYPES, service_type_name
-
-_PERIOD = re.compile(r"\d{4}-\d{2}")
 
 ADULT_AGE = 18
 # After 18 a former NSK child continues only with these groups and this severity (VDEĀVK).
@@ -248,13 +245,7 @@ class Compensation:
     reasons: tuple[Reason, ...]  # why some days did not qualify (each kind once)
 
 
-def period_bounds(period: str) -> tuple[date, date]:
-    """First and last day of a month given as ``YYYY-MM``. Exactly that: a day such as
-    ``2026-09-01`` would name the month too, but under another business key (a second report)."""
-    if not _PERIOD.fullmatch(str(period)):
-        raise ValueError(f"period {period!r} is not YYYY-MM")
-    first = parse_date(f"{period}-01")
-    return first, add_months(first, 1) - timedelta(days=1)
+period_bounds = month_bounds
 
 
 def round_cents(amount: Decimal) -> int:
