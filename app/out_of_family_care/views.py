@@ -82,17 +82,23 @@ def new_placement() -> ResponseReturnValue:
     today = today_in_latvia()
     errors: list[str] = []
     form = request.form
+    with services.sessions() as db:
+        choices = _choices(db)
     if request.method == "POST":
-        person_id = _person_for(services, viewer, form, today, errors)
         placed = _day(form.get("placement_date", ""), _("Date of placement"), errors)
         if placed is not None and placed > today:
             errors.append(_("The placement date cannot be in the future."))
+        court = form.get("orphan_court_code", "")
+        if court not in {c.code for c in choices["orphan_courts"]}:
+            errors.append(_("Choose the orphan court."))
+        # The whole form is checked before a new child is registered: a refused form leaves no
+        # half-registered child behind to collide with when it is sent again.
+        person_id = _person_for(services, viewer, form, today, placed, errors)
         if person_id is not None and placed is not None and not errors:
             try:
                 instance_id = service.start_placement(
                     services, person_id=person_id, placement_date=placed,
-                    institution_code=str(viewer.organisation_code),
-                    orphan_court_code=form.get("orphan_court_code", ""),
+                    institution_code=str(viewer.organisation_code), orphan_court_code=court,
                     actor=Actor(viewer.username, frozenset(viewer.groups)),
                     source="institution",
                     decision_reference=form.get("decision_reference", "").strip() or None)
@@ -106,16 +112,16 @@ def new_placement() -> ResponseReturnValue:
                                         _anchor=f"placement-{instance_id}"))
     with services.sessions() as db:
         children = _children(db, viewer, today)
-        choices = _choices(db)
     log_view("person_list", None)
     return render_template("out_of_family_care/new_placement.html", children=children,
                            errors=errors, form=form, today=today.isoformat(), **choices), \
         (422 if errors else 200)
 
 
-def _person_for(services: Any, viewer: Viewer, form: Any, today: date,
+def _person_for(services: Any, viewer: Viewer, form: Any, today: date, placed: date | None,
                 errors: list[str]) -> int | None:
-    """The chosen child, or the child registered from the form's fields."""
+    """The chosen child, or the child registered from the form's fields, only when nothing
+    else in the form (``errors`` so far) was refused."""
     chosen = form.get("person_id", "")
     if chosen:
         with services.sessions() as db:
@@ -132,6 +138,8 @@ def _person_for(services: Any, viewer: Viewer, form: Any, today: date,
     if birth is not None and (birth > today or
                               birth <= today.replace(year=today.year - CHILD_AGE_YEARS)):
         errors.append(_("The child's date of birth must be within the last 18 years."))
+    elif birth is not None and placed is not None and placed < birth:
+        errors.append(_("The placement date cannot be before the child's date of birth."))
     if errors:
         return None
     try:
