@@ -36,6 +36,7 @@ AREAS = (
     "app.nsk",
     "app.child_protection",
     "app.out_of_family_care",
+    "app.adoption",
     "app.region_data",
 )
 

@@ -115,6 +115,14 @@ class Settings:
     login_window_minutes: int = field(
         default_factory=lambda: int(_env("LOGIN_WINDOW_MINUTES", "15")))
 
+    # Pseudonyms for statistics (app/pseudonyms.py): the HMAC key is read from this file, or
+    # from DICASE_PSEUDONYM_KEY when no file is named; never stored in the database.
+    pseudonym_key_file: str = field(default_factory=lambda: _env("PSEUDONYM_KEY_FILE", ""))
+    pseudonym_key: str = field(default_factory=lambda: _env("PSEUDONYM_KEY", ""), repr=False)
+    # Where pseudonymised statistics exports are written (the statistics side).
+    statistics_dir: Path = field(default_factory=lambda: Path(_env(
+        "STATISTICS_DIR", str(PROJECT_ROOT / "var" / "statistics"))))
+
     # Largest file a form accepts; a request may carry a few of them and the form itself.
     attachment_max_bytes: int = field(
         default_factory=lambda: int(_env("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))))

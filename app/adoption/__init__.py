@@ -1,0 +1,1 @@
+"""The adoption register and the adoption matching workflow (P11)."""
