@@ -195,5 +195,10 @@ def test_not_json_and_unknown_cases(web_services: Services, simulators: dict[str
     early = sais_key.post(PATH, json={"correction_id": "K", "period": "2019-12",
                                       "case_reference": reference})
     assert early.status_code == 422 and "period" in error_of(early)["fields"]
+    later = sais_key.post(PATH, json={"correction_id": "K", "period": f"{admission_day().year + 1}-01",
+                                      "case_reference": reference},
+                          headers={"Accept-Language": "en"})
+    assert later.status_code == 422
+    assert "there is no calculation for" in error_of(later)["fields"]["period"][0]
     assert footprint(web_services)[1] == before[1]
     assert [t.element_id for t in open_steps(web_services, iid)] == ["await_next_month"]
