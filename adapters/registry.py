@@ -65,6 +65,16 @@ def names() -> list[str]:
     return sorted(_OPERATIONS)
 
 
+# The state systems the adapters reach; every other operation is the product's own.
+EXTERNAL_SYSTEMS = frozenset({"npais", "pmlp", "sais", "sopa", "vdeavk"})
+
+
+def reaches_another_system(name: str) -> bool:
+    """Whether the operation calls a state system (``sopa.send_support_plan``) rather than
+    doing the product's own work (``documents.generate``, ``outbox.send``)."""
+    return name.split(".", 1)[0] in EXTERNAL_SYSTEMS
+
+
 def _load_builtin_adapters() -> None:
     # Importing an adapter package registers its operations.
     import adapters.npais.operations

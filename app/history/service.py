@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from adapters.registry import reaches_another_system
 from app.access.scope import Viewer, can_read_instance, readable_person, record_filter
 from app.cases.service import find_persons
 from app.db.models import (
@@ -73,6 +74,8 @@ class TimelineItem:
     job: Job | None = None
     # For a failed call that will be tried again: when.
     retry_at: datetime | None = None
+    # For job events: whether the call went to a state system (or was the product's own work).
+    external: bool = True
     # The event where the hash chain first breaks.
     broken: bool = False
 
@@ -204,6 +207,8 @@ def _timeline(events: list[Event], elements: Mapping[str, FlowElement],
         if event.kind.startswith("job_"):
             item.job = jobs.get(_int(detail.get("job_id")) or 0)
             item.retry_at = _moment(detail.get("retry_at"))
+            operation = str(detail.get("operation") or (item.job.operation if item.job else ""))
+            item.external = reaches_another_system(operation)
         items.append(item)
     return items
 
