@@ -1217,12 +1217,15 @@ def _message(error: ValidationError, t: gettext.NullTranslations, lang: str) -> 
     return t.gettext("The value is not valid.")
 
 
+_CATALOG_HEADER = ""  # the msgid whose translation is the catalog's header
+
+
 def _language_of(t: gettext.NullTranslations) -> str:
     # Flask-Babel merges the catalog into an empty one, whose info() is empty: the header entry
     # (the translation of "") still says which language it is.
     language = str(t.info().get("language", ""))
     if not language:
-        header = t.gettext("")
+        header = t.gettext(_CATALOG_HEADER)
         language = next((line.split(":", 1)[1].strip() for line in header.splitlines()
                          if line.lower().startswith("language:")), "")
     return "lv" if language.startswith("lv") else "en"
