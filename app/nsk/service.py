@@ -187,8 +187,19 @@ def collect_services(session: Session, municipality_code: str, period: str) -> d
 
 
 def latest_report(session: Session, instance_id: int) -> NskReport | None:
-    return session.scalars(select(NskReport).where(NskReport.instance_id == instance_id)
-                           .order_by(NskReport.version.desc()).limit(1)).first()
+    return latest_reports(session, [instance_id]).get(instance_id)
+
+
+def latest_reports(session: Session, instance_ids: Sequence[int]) -> dict[int, NskReport]:
+    """The latest version of each instance's report, in one query."""
+    if not instance_ids:
+        return {}
+    newest = (select(NskReport.instance_id, func.max(NskReport.version).label("version"))
+              .where(NskReport.instance_id.in_(instance_ids))
+              .group_by(NskReport.instance_id).subquery())
+    return {row.instance_id: row for row in session.scalars(select(NskReport).join(
+        newest, (newest.c.instance_id == NskReport.instance_id)
+        & (newest.c.version == NskReport.version)))}
 
 
 def compute_report(session: Session, instance: ProcessInstance, municipality_code: str,

@@ -69,7 +69,7 @@ def reports() -> ResponseReturnValue:
         query = query.where(ProcessInstance.business_key.endswith(f"-{period}"))
     with services_of(current_app).sessions() as db:
         instances = list(db.scalars(query.order_by(ProcessInstance.business_key.desc()).limit(500)))
-        latest = {iid: service.latest_report(db, iid) for iid in [i.id for i in instances]}
+        latest = service.latest_reports(db, [i.id for i in instances])
     log_view("nsk_report", None)
     return render_template("nsk/reports.html", instances=instances, latest=latest, period=period,
                            period_error=period_error, entered=request.args.get("period", ""))
