@@ -29,7 +29,7 @@ def _nsk(session: Session, viewer: Viewer, person: Person,
     lines = [(line, report) for line, report in session.execute(
         select(NskCompensation, NskReport).join(NskReport, NskReport.id == NskCompensation.report_id)
         .where(NskCompensation.person_id == person.id, record_filter(viewer, NskCompensation))
-        .order_by(NskReport.period.desc(), NskReport.version.desc(), NskCompensation.id)).tuples()]
+        .order_by(NskReport.period.desc(), NskReport.version.desc(), NskCompensation.id))]
     if not checks and not lines and not viewer.works_on_cases:
         return None
     can_check = viewer.works_on_cases and bool(person.personal_code)
