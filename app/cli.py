@@ -333,6 +333,24 @@ def start_month_command(period: str | None) -> None:
         click.echo(f"{area}: {len(ids)} started for {chosen}")
 
 
+@main.command("adoption-statistics")
+@click.option("--period", default=None, help="YYYY-MM; default: last month.")
+def adoption_statistics_command(period: str | None) -> None:
+    """Export a month's adoptions, pseudonymised, to the statistics directory (P11)."""
+    from app.adoption.statistics import export_month
+    from app.areas import previous_month
+    from app.domain.calendar import today_in_latvia
+    from app.pseudonyms import PseudonymKeyError
+
+    chosen = period or previous_month(today_in_latvia())
+    try:
+        done = export_month(build_services(_settings()), chosen)
+    except PseudonymKeyError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"{done.path}: {done.adoptions} adoptions, "
+               f"{done.matches_without_adopter} matches ended without an adopter")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
