@@ -19,6 +19,7 @@ from app.db.models import (
     AdoptionProposal,
     CaseDocument,
     HumanTask,
+    Incident,
     OutboxMessage,
     Person,
     ProcessInstance,
@@ -44,9 +45,7 @@ def start(services: Services, *child_ids: int) -> tuple[int, int]:
     started = service.start_match(services, viewer, list(child_ids), today_in_latvia())
     run_all(services)
     with services.sessions() as session:
-        from app.db.models import Incident
-        problems = [i.message for i in session.scalars(select(Incident))]
-    assert problems == []
+        assert [i.message for i in session.scalars(select(Incident))] == []
     return started.match_id, started.instance_id
 
 
