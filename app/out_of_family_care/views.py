@@ -93,7 +93,8 @@ def new_placement() -> ResponseReturnValue:
             errors.append(_("Choose the orphan court."))
         # The whole form is checked before a new child is registered: a refused form leaves no
         # half-registered child behind to collide with when it is sent again.
-        person_id = _person_for(services, viewer, form, today, placed, errors)
+        person_id = _person_for(services, viewer, form, today, placed,
+                                {m.code for m in choices["municipalities"]}, errors)
         if person_id is not None and placed is not None and not errors:
             try:
                 instance_id = service.start_placement(
@@ -119,7 +120,7 @@ def new_placement() -> ResponseReturnValue:
 
 
 def _person_for(services: Any, viewer: Viewer, form: Any, today: date, placed: date | None,
-                errors: list[str]) -> int | None:
+                municipalities: set[str], errors: list[str]) -> int | None:
     """The chosen child, or the child registered from the form's fields, only when nothing
     else in the form (``errors`` so far) was refused."""
     chosen = form.get("person_id", "")
@@ -128,6 +129,11 @@ def _person_for(services: Any, viewer: Viewer, form: Any, today: date, placed: d
             person = readable_person(db, viewer, int(chosen)) if chosen.isdigit() else None
         if person is None:
             errors.append(_("Choose a child from the list."))
+            return None
+        if not person.municipality_code:
+            # Each report goes to the social service of this municipality (SOPA).
+            errors.append(_("The child's file names no responsible municipality: add it there "
+                            "first."))
             return None
         return person.id
     given, family = form.get("given_name", "").strip(), form.get("family_name", "").strip()
@@ -140,6 +146,8 @@ def _person_for(services: Any, viewer: Viewer, form: Any, today: date, placed: d
         errors.append(_("The child's date of birth must be within the last 18 years."))
     elif birth is not None and placed is not None and placed < birth:
         errors.append(_("The placement date cannot be before the child's date of birth."))
+    if form.get("municipality_code", "") not in municipalities:
+        errors.append(_("Choose the municipality responsible for the child."))
     if errors:
         return None
     try:

@@ -14,7 +14,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
+from app.access.scope import viewer_of
 from app.auth.service import create_user
+from app.cases.service import register_person
 from app.db import transaction
 from app.db.models import (
     AccessLogEntry,
@@ -141,6 +143,8 @@ def test_a_child_of_the_institutions_records_is_picked_from_the_list(
     ({"orphan_court_code": ""}, "Izvēlieties bāriņtiesu."),
     ({"orphan_court_code": "ATLANTIDA-BT"}, "Izvēlieties bāriņtiesu."),
     ({"person_id": "999999"}, "Izvēlieties bērnu no saraksta."),
+    # Each report goes to this municipality's social service: without it every one would fail.
+    ({"municipality_code": ""}, "Izvēlieties pašvaldību, kas atbild par bērnu."),
 ])
 def test_a_bad_form_says_why_in_latvian_and_creates_nothing(
         riga: FlaskClient, web_services: Services, changes: dict[str, str],
@@ -167,6 +171,23 @@ def test_a_placement_before_the_new_childs_birth_registers_no_child(
     assert counts(web_services) == (0, 0, 0)
     assert submit(riga, dict(form, placement_date=today.isoformat())).status_code == 302
     assert counts(web_services) == (1, 1, 1)
+
+
+def test_a_listed_child_without_a_municipality_is_not_placed(
+        riga: FlaskClient, web_services: Services) -> None:
+    with transaction(web_services.sessions) as session:
+        staff = viewer_of(session, "inese", ["caseworker"], ["institution"], "VSAC-RIGA")
+        child = register_person(session, staff, given_name="Ivo", family_name="Liepiņš",
+                                birth_date=today_in_latvia() - timedelta(days=900),
+                                institution_code="VSAC-RIGA")
+        person_id = child.id
+    page = submit(riga, {"person_id": str(person_id),
+                         "placement_date": today_in_latvia().isoformat(),
+                         "orphan_court_code": "RIGA-BT"})
+    assert page.status_code == 422
+    assert "Bērna lietā nav norādīta atbildīgā pašvaldība: vispirms norādiet to tur." in \
+        alerts(page.text)
+    assert counts(web_services) == (1, 0, 0)
 
 
 def test_only_an_institution_has_the_start_screen(app: Flask, web_services: Services) -> None:
