@@ -389,6 +389,18 @@ def for_operator(session: Session, statuses: Sequence[str] = (FAILED, QUEUED),
         .order_by(OutboxMessage.created_at, OutboxMessage.id).limit(limit)))
 
 
+def hidden_from(session: Session, viewer: Viewer, rows: Sequence[OutboxMessage]) -> set[int]:
+    """The rows whose record the viewer may not read (an operator outside the adoption unit and
+    an adoption letter): the operator may send them again, but sees neither the recipient nor
+    the case."""
+    ids = [row.id for row in rows]
+    if not ids:
+        return set()
+    readable = set(session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.id.in_(ids), record_filter(viewer, OutboxMessage))))
+    return set(ids) - readable
+
+
 def counts(session: Session) -> dict[str, int]:
     found = {status: count for status, count in session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))}

@@ -30,7 +30,9 @@ def index() -> str:
         failed = service.for_operator(db, (service.FAILED,))
         waiting = service.for_operator(db, (service.QUEUED,))
         counts = service.counts(db)
-    return render_template("outbox/index.html", failed=failed, waiting=waiting, counts=counts)
+        hidden = service.hidden_from(db, current_viewer(), failed + waiting)
+    return render_template("outbox/index.html", failed=failed, waiting=waiting, counts=counts,
+                           hidden=hidden)
 
 
 @bp.post("/outbox/retry")
