@@ -12,6 +12,8 @@ from app.access.scope import Viewer, record_filter
 from app.cases.panels import Panel
 from app.db.models import NskCompensation, NskEligibility, NskReport, Person, ProcessInstance
 
+from .service import CO_PAYMENT_PROCESS
+
 
 @dataclass(frozen=True)
 class NskPanel:
@@ -30,7 +32,10 @@ def _nsk(session: Session, viewer: Viewer, person: Person,
         select(NskCompensation, NskReport).join(NskReport, NskReport.id == NskCompensation.report_id)
         .where(NskCompensation.person_id == person.id, record_filter(viewer, NskCompensation))
         .order_by(NskReport.period.desc(), NskReport.version.desc(), NskCompensation.id))]
-    if not checks and not lines and not viewer.works_on_cases:
+    # NSK is for former VSAC residents: the section (and its check button) shows for a person
+    # P8 has had in a VSAC, or once there is something to show.
+    was_in_vsac = any(i.process_key == CO_PAYMENT_PROCESS for i in instances)
+    if not checks and not lines and not (viewer.works_on_cases and was_in_vsac):
         return None
     can_check = viewer.works_on_cases and bool(person.personal_code)
     return NskPanel(person.id, checks, lines, can_check)

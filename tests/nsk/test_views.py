@@ -329,3 +329,14 @@ def test_the_pages_in_english_on_request(app: Flask, web_services: Services) -> 
     assert "NSK payment instructions" in riga.get("/nsk/payments").text
     # Back to Latvian when asked.
     assert "NSK kompensāciju pārskati" in riga.get("/nsk/reports", query_string={"lang": "lv"}).text
+
+
+def test_the_section_is_left_out_for_a_person_never_in_a_vsac(app: Flask,
+                                                              web_services: Services) -> None:
+    riga = signed_in(app, web_services, "soc", ["social_service"], "RIGA")
+    with transaction(web_services.sessions) as session:
+        social = viewer_of(session, "soc", ["caseworker"], ["social_service"], "RIGA")
+        child = register_person(session, social, given_name="Bērns", family_name="Bez VSAC",
+                                birth_date=date(2019, 5, 1), municipality_code="RIGA").id
+    page = riga.get(f"/persons/{child}")
+    assert page.status_code == 200 and "nsk-panel-title" not in page.text
