@@ -254,6 +254,7 @@ def test_the_case_file_shows_due_dates_and_both_receipts(
     first_due = add_months(placed, 3)
     assert f"{first_due.strftime('%d.%m.%Y')} — nokavēts" in section
     assert "Periodisku ziņojumu vēl nav." in section
+    assert "VSAC «Rīga»" in section and ">VSAC-RIGA<" not in section  # names, not codes
 
     # The report as the task's form sends it: a Latvian date, the "care ended" box unticked.
     form = {key: value for key, value in report_form("", False).items()
