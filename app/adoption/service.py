@@ -182,6 +182,10 @@ def renew_suitability(session: Session, viewer: Viewer, adopter: Adopter, *, ren
 def withdraw(session: Session, viewer: Viewer, adopter: Adopter, on: date) -> None:
     _require_change(viewer)
     _not_archived(adopter)
+    if adopter.status != rules.ACTIVE:
+        raise AdoptionError("Adoptētājs vairs nav reģistrā.")
+    if on < adopter.registered_on:
+        raise AdoptionError("Atteikšanās datums nevar būt pirms reģistrācijas.")
     adopter.status, adopter.withdrawn_on = rules.WITHDRAWN, on
 
 
@@ -205,6 +209,13 @@ def adopters(session: Session, viewer: Viewer, *, archived: bool = False) -> lis
                                   Adopter.archived_on.isnot(None) if archived
                                   else Adopter.archived_on.is_(None))
     return list(session.scalars(query.order_by(Adopter.abroad, Adopter.registered_on, Adopter.id)))
+
+
+def children_of_person(session: Session, viewer: Viewer, person_id: int) -> list[AdoptionChild]:
+    """The person's active card, if any (one at a time)."""
+    return list(session.scalars(select(AdoptionChild).where(
+        AdoptionChild.person_id == person_id, AdoptionChild.archived_on.is_(None),
+        record_filter(viewer, AdoptionChild))))
 
 
 def child(session: Session, viewer: Viewer, child_id: int) -> AdoptionChild | None:
@@ -373,3 +384,84 @@ def organisation_names(session: Session, codes: Sequence[str | None]) -> dict[st
         return {}
     return {row.code: row.name_lv for row in session.scalars(
         select(Organisation).where(Organisation.code.in_(wanted)))}
+
+
+# --- the unit's forms ---------------------------------------------------------------------
+
+def find_person(session: Session, personal_code: str) -> Person | None:
+    """The child in DI Case by the exact personal code from the orphan court's decision. The
+    unit does not browse other organisations' persons; the caller logs the look."""
+    return session.scalars(select(Person).where(Person.personal_code == personal_code)).first()
+
+
+def organisations_of(session: Session, kind: str) -> list[tuple[str, str]]:
+    """(code, Latvian name) of the active organisations of one kind, for the forms' lists."""
+    return [(row.code, row.name_lv) for row in session.scalars(
+        select(Organisation).where(Organisation.kind == kind, Organisation.active.is_(True))
+        .order_by(Organisation.name_lv))]
+
+
+def planning_regions(session: Session) -> list[tuple[str, str]]:
+    return organisations_of(session, "planning_region")
+
+
+CARD_FIELDS = ("sibling_group", "siblings_together", "health_conditions", "health_notes",
+               "special_needs", "deciding_court_code", "free_for_adoption_on", "carer_code",
+               "carer_name")
+
+
+def update_child(session: Session, viewer: Viewer, card: AdoptionChild,
+                 values: dict[str, Any]) -> None:
+    """Correct or complete a child card. The parents' data is changed only by the roles that
+    see it; the sibling grouping does not change while the child is in a match (the match was
+    started for that group)."""
+    _require_change(viewer)
+    _not_archived(card)
+    group = values.get("sibling_group") or None
+    together = bool(group) and bool(values.get("siblings_together"))
+    if card.status == "in_match" and (group != card.sibling_group
+                                      or together != card.siblings_together):
+        raise AdoptionError("Kamēr bērnam notiek adoptētāja meklēšana, brāļu un māsu grupu "
+                            "mainīt nevar.")
+    free_on = values.get("free_for_adoption_on")
+    if free_on is not None and free_on < card.birth_date:
+        raise AdoptionError("Adopcijas brīvības datums nevar būt pirms dzimšanas.")
+    unknown = sorted(set(values.get("health_conditions") or ()) - set(rules.HEALTH_CONDITIONS))
+    if unknown:
+        raise AdoptionError(f"Nezināms veselības stāvoklis: {', '.join(unknown)}")
+    for name in CARD_FIELDS:
+        if name in values:
+            setattr(card, name, values[name])
+    card.sibling_group, card.siblings_together = group, together
+    if "health_conditions" in values:
+        card.health_conditions = sorted(set(values["health_conditions"] or ()))
+    if "parents_info" in values and sees_parents(viewer):
+        card.parents_info = values["parents_info"]
+    if "carer_code" in values and "carer_name" not in values:
+        card.carer_name = ""
+
+
+ADOPTER_FIELDS = ("children_max", "age_min", "age_max", "sex_preference", "siblings_accepted",
+                  "health_accepted", "regions", "abroad", "country", "address", "phone", "email")
+
+
+def update_adopter(session: Session, viewer: Viewer, row: Adopter,
+                   values: dict[str, Any]) -> None:
+    """Change the preferences, the residence or the contact details of an adopter in the
+    register. The suitability decision changes only by a renewal; the registration date never
+    (it is the adopter's place in the queue)."""
+    _require_change(viewer)
+    _not_archived(row)
+    if row.status != rules.ACTIVE:
+        raise AdoptionError("Adoptētājs vairs nav reģistrā: datus mainīt nevar.")
+    low, high = values.get("age_min", row.age_min), values.get("age_max", row.age_max)
+    if not 0 <= low <= high <= 17:
+        raise AdoptionError("Vecuma robežas: no 0 līdz 17 gadiem, apakšējā ne lielāka par augšējo.")
+    if values.get("children_max", row.children_max) < 1:
+        raise AdoptionError("Bērnu skaitam jābūt vismaz 1.")
+    if values.get("sex_preference", row.sex_preference) not in (rules.ANY_SEX, *rules.SEXES):
+        raise AdoptionError("Nezināma dzimuma izvēle.")
+    for name in ADOPTER_FIELDS:
+        if name in values:
+            setattr(row, name, list(values[name]) if isinstance(values[name], list)
+                    else values[name])

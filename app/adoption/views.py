@@ -105,7 +105,8 @@ def adopters() -> ResponseReturnValue:
         rows = service.adopters(db, viewer, archived=archived)
     log_view("adoption_adopter", None, access_log.SEARCH)
     return render_template("adoption/adopters.html", rows=rows, archived=archived,
-                           today=today_in_latvia(), name_of=service.adopter_name)
+                           today=today_in_latvia(), name_of=service.adopter_name,
+                           may_change=service.may_change(viewer))
 
 
 @bp.get("/adoption/adopters/<int:adopter_id>")
@@ -119,7 +120,9 @@ def adopter(adopter_id: int) -> ResponseReturnValue:
         names = service.organisation_names(db, [row.suitability_court_code])
     log_view("adoption_adopter", adopter_id)
     return render_template("adoption/adopter.html", row=row, names=names,
-                           name=service.adopter_name(row), today=today_in_latvia())
+                           name=service.adopter_name(row), today=today_in_latvia(),
+                           may_change=service.may_change(viewer) and row.archived_on is None
+                           and row.status == rules.ACTIVE)
 
 
 @bp.get("/adoption/adopters/<int:adopter_id>/extract.pdf")
@@ -200,3 +203,4 @@ def match(match_id: int) -> ResponseReturnValue:
 
 MENU = (MenuItem("adoption.children", N_("Adoption register"), frozenset({ADOPTION_REGISTER})),
         MenuItem("adoption.adopters", N_("Adopters"), frozenset({ADOPTION_REGISTER})))
+from . import edit_views  # noqa: F401  (the forms: routes on the same blueprint)
