@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gettext
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
@@ -316,39 +316,27 @@ def deliver_support_plan_version(case_reference: str) -> Response:
 
 @bp.post("/orphan-court-decisions")
 def deliver_orphan_court_decision() -> Response:
-    from app.child_protection import inbound
+    from app.child_protection import inbound as decisions
 
-    services, viewer = _services(), _viewer()
-    _require_working(viewer)
-    body = _json_body()
-    errors = service.body_errors(inbound.SCHEMA_NAME, body, _translations())
-    if errors:
-        raise ApiError(422, "invalid_data", "The orphan-court decision is malformed.", errors)
-    try:
-        delivery = inbound.deliver(services.engine, services.sessions, viewer, body, language())
-    except inbound.InvalidDecision as err:
-        raise ApiError(422, "invalid_data", "The orphan-court decision is malformed.",
-                       err.fields) from None
-    except inbound.NotAllowed:
-        raise ApiError(403, "outside_scope", "This client may not deliver decisions of this "
-                       "orphan court (only the court itself or the ministry's NPAIS link may)."
-                       ) from None
-    except inbound.UnknownCase:
-        raise ApiError(404, "unknown_case", "No child-protection case of this child and orphan "
-                       "court is available to you.") from None
-    except inbound.CaseNotWaiting:
-        raise ApiError(409, "case_not_waiting", "The child-protection case has ended; it takes "
-                       "no return decision.") from None
-    except inbound.ConflictingDuplicate:
-        raise ApiError(409, "conflicting_duplicate", "This decision id was delivered before "
-                       "with different content; nothing was changed.") from None
-    except inbound.DecisionInProgress:
-        raise ApiError(409, "decision_in_progress", "This decision is being applied by an "
-                       "earlier delivery; send it again in a minute.") from None
-    response = jsonify({"status": delivery.status, "decision_id": delivery.decision_id,
-                        "kind": delivery.kind, "case_number": delivery.case_number})
-    response.status_code = 200 if delivery.status == "duplicate" else 202
-    return response
+    malformed = "The orphan-court decision is malformed."
+    delivery = _inbound(decisions.SCHEMA_NAME, malformed, decisions.deliver, {
+        decisions.InvalidDecision: (422, "invalid_data", malformed),
+        decisions.NotAllowed: (403, "outside_scope", ("This client may not deliver decisions of "
+                               "this orphan court (only the court itself or the ministry's "
+                               "NPAIS link may).")),
+        decisions.UnknownCase: (404, "unknown_case", ("No child-protection case of this child "
+                                "and orphan court is available to you.")),
+        decisions.CaseNotWaiting: (409, "case_not_waiting", ("The child-protection case has "
+                                   "ended; it takes no return decision.")),
+        decisions.ConflictingDuplicate: (409, "conflicting_duplicate", ("This decision id was "
+                                         "delivered before with different content; nothing was "
+                                         "changed.")),
+        decisions.DecisionInProgress: (409, "decision_in_progress", ("This decision is being "
+                                       "applied by an earlier delivery; send it again in a "
+                                       "minute.")),
+    })
+    return _accepted(delivery.status, decision_id=delivery.decision_id, kind=delivery.kind,
+                     case_number=delivery.case_number)
 
 
 # --- corrections SAIS reports for a co-payment month (P8) ----------------------------------------
@@ -358,33 +346,46 @@ def deliver_orphan_court_decision() -> Response:
 def deliver_co_payment_correction() -> Response:
     from app.co_payment import corrections
 
+    malformed = "The co-payment correction is malformed."
+    delivery = _inbound(corrections.SCHEMA_NAME, malformed, corrections.deliver, {
+        corrections.NotAllowed: (403, "outside_scope", ("Only SAIS or the ministry's integration "
+                                 "link may report co-payment corrections.")),
+        corrections.InvalidCorrection: (422, "invalid_data", malformed),
+        corrections.UnknownCase: (404, "unknown_case", ("No co-payment case matches the "
+                                  "reference, or the personal code and institution.")),
+        corrections.CaseNotWaiting: (409, "case_not_waiting", ("The case is confirming a month "
+                                     "now, or has ended; send the correction again later.")),
+        corrections.ConflictingDuplicate: (409, "conflicting_duplicate", ("This correction id "
+                                           "was delivered before for another month; nothing "
+                                           "was changed.")),
+    })
+    return _accepted(delivery.status, correction_id=delivery.correction_id,
+                     case_reference=delivery.case_reference, period=delivery.period)
+
+
+def _inbound(schema_name: str, malformed: str, deliver: Callable[..., Any],
+             refusals: Mapping[type[Exception], tuple[int, str, str]]) -> Any:
+    """A message another system delivers: the body checked against its schema (422 naming the
+    fields), then ``deliver(engine, sessions, viewer, body, language)``, whose refusals answer
+    with their status, code and message (an error with ``fields`` names them too)."""
     services, viewer = _services(), _viewer()
     _require_working(viewer)
     body = _json_body()
-    errors = service.body_errors(corrections.SCHEMA_NAME, body, _translations())
+    errors = service.body_errors(schema_name, body, _translations())
     if errors:
-        raise ApiError(422, "invalid_data", "The co-payment correction is malformed.", errors)
+        raise ApiError(422, "invalid_data", malformed, errors)
     try:
-        delivery = corrections.deliver(services.engine, services.sessions, viewer, body,
-                                       language())
-    except corrections.NotAllowed:
-        raise ApiError(403, "outside_scope", "Only SAIS or the ministry's integration link may "
-                       "report co-payment corrections.") from None
-    except corrections.InvalidCorrection as err:
-        raise ApiError(422, "invalid_data", "The co-payment correction is malformed.",
-                       err.fields) from None
-    except corrections.UnknownCase:
-        raise ApiError(404, "unknown_case", "No co-payment case matches the reference, or the "
-                       "personal code and institution.") from None
-    except corrections.CaseNotWaiting:
-        raise ApiError(409, "case_not_waiting", "The case is confirming a month now, or has "
-                       "ended; send the correction again later.") from None
-    except corrections.ConflictingDuplicate:
-        raise ApiError(409, "conflicting_duplicate", "This correction id was delivered before "
-                       "for another month; nothing was changed.") from None
-    response = jsonify({"status": delivery.status, "correction_id": delivery.correction_id,
-                        "case_reference": delivery.case_reference, "period": delivery.period})
-    response.status_code = 200 if delivery.status == "duplicate" else 202
+        return deliver(services.engine, services.sessions, viewer, body, language())
+    except tuple(refusals) as err:
+        status, code, message = next(answer for kind, answer in refusals.items()
+                                     if isinstance(err, kind))
+        raise ApiError(status, code, message, getattr(err, "fields", None)) from None
+
+
+def _accepted(status: str, **fields: Any) -> Response:
+    """202 for a message applied now, 200 for one applied before (a repeated delivery)."""
+    response = jsonify({"status": status, **fields})
+    response.status_code = 200 if status == "duplicate" else 202
     return response
 
 
