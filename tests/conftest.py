@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from app.access.organisations import load_organisations
 from app.config import PROJECT_ROOT, Settings
@@ -54,6 +54,12 @@ def _load_reference_data(url: str) -> None:
 
 # Reference data that every test database keeps; the rest is emptied between tests.
 _KEPT_TABLES = frozenset({"organisation"})
+# DELETE, dependants first, and every sequence back to 1: a few milliseconds for the handful of
+# rows a test writes, where TRUNCATE of every table took 250 ms and more per test.
+_EMPTY_TABLES = "; ".join(
+    [f'DELETE FROM "{t.name}"' for t in reversed(Base.metadata.sorted_tables)
+     if t.name not in _KEPT_TABLES]
+    + ["SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"])
 
 
 @pytest.fixture
@@ -67,10 +73,8 @@ def database_url(database_template: str, tmp_path: Path) -> str:
             shutil.copy(wal, path.with_name(path.name + "-wal"))
         return f"sqlite:///{path}"
     engine = create_engine(database_template)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables
-                       if t.name not in _KEPT_TABLES)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.exec_driver_sql(_EMPTY_TABLES)
     engine.dispose()
     return database_template
 
