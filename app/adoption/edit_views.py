@@ -341,8 +341,8 @@ def renew_adopter(adopter_id: int) -> ResponseReturnValue:
 @bp.route("/adoption/adopters/<int:adopter_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw_adopter(adopter_id: int) -> ResponseReturnValue:
-    """The adopter leaves the register. The reason is not asked: the register has no column to
-    keep it (a migration is needed), and a typed reason that is not kept would be lost."""
+    """The adopter leaves the register, on a day and for a reason (the adopter's own words or the
+    orphan court's decision)."""
     viewer = _changer("adoption_adopter", adopter_id)
     services = services_of(current_app)
     today = today_in_latvia()
@@ -351,6 +351,7 @@ def withdraw_adopter(adopter_id: int) -> ResponseReturnValue:
     read = forms.Read(request.form)
     if request.method == "POST":
         on = read.day("withdrawn_on", today=today)
+        reason = read.text("withdrawal_reason", required=True)
         if on and on < found["registered_on"]:
             read.fail("withdrawn_on", _("Not before the registration (%(day)s).",
                                         day=forms.shown(found["registered_on"])))
@@ -361,7 +362,7 @@ def withdraw_adopter(adopter_id: int) -> ResponseReturnValue:
                 with transaction(services.sessions) as db:
                     row = service.adopter(db, viewer, adopter_id)
                     assert row is not None
-                    service.withdraw(db, viewer, row, on)
+                    service.withdraw(db, viewer, row, on, reason)
             except service.AdoptionError as err:
                 read.fail("withdrawn_on", str(err))
             else:

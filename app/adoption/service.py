@@ -179,14 +179,18 @@ def renew_suitability(session: Session, viewer: Viewer, adopter: Adopter, *, ren
     adopter.renewed_on, adopter.suitability_until = renewed_on, until
 
 
-def withdraw(session: Session, viewer: Viewer, adopter: Adopter, on: date) -> None:
+def withdraw(session: Session, viewer: Viewer, adopter: Adopter, on: date,
+             reason: str) -> None:
     _require_change(viewer)
     _not_archived(adopter)
     if adopter.status != rules.ACTIVE:
         raise AdoptionError("Adoptētājs vairs nav reģistrā.")
     if on < adopter.registered_on:
         raise AdoptionError("Atteikšanās datums nevar būt pirms reģistrācijas.")
+    if not reason.strip():
+        raise AdoptionError("Norādiet atteikšanās iemeslu.")
     adopter.status, adopter.withdrawn_on = rules.WITHDRAWN, on
+    adopter.withdrawal_reason = reason.strip()
 
 
 def _not_archived(row: Any) -> None:

@@ -295,14 +295,23 @@ def test_preferences_renewal_and_withdrawal(marta: FlaskClient,
     with web_services.sessions() as session:
         row = session.get(Adopter, adopter_id)
         assert row is not None and row.status == "active"
-    assert post(marta, f"/adoption/adopters/{adopter_id}/withdraw",
-                {"withdrawn_on": lv(TODAY)}).status_code == 302
+    no_reason = post(marta, f"/adoption/adopters/{adopter_id}/withdraw",
+                     {"withdrawn_on": lv(TODAY)})
+    assert no_reason.status_code == 422
     with web_services.sessions() as session:
         row = session.get(Adopter, adopter_id)
-        assert row is not None and (row.status, row.withdrawn_on) == ("withdrawn", TODAY)
-    # a withdrawn adopter's file has no forms any more
+        assert row is not None and row.status == "active"
+    reason = "Ģimene pārceļas uz ārzemēm, iesniegums 12.11."
+    assert post(marta, f"/adoption/adopters/{adopter_id}/withdraw",
+                {"withdrawn_on": lv(TODAY), "withdrawal_reason": reason}).status_code == 302
+    with web_services.sessions() as session:
+        row = session.get(Adopter, adopter_id)
+        assert row is not None and (row.status, row.withdrawn_on, row.withdrawal_reason) == (
+            "withdrawn", TODAY, reason)
+    # a withdrawn adopter's file has no forms any more, and says why
     after = marta.get(f"/adoption/adopters/{adopter_id}").get_data(as_text=True)
     assert "Atjaunot piemērotības lēmumu" not in after and "atteicies" in after
+    assert reason in after
     again = post(marta, f"/adoption/adopters/{adopter_id}/withdraw", {"withdrawn_on": lv(TODAY)})
     assert again.status_code == 422
     assert ("marta", "view", "adoption_adopter", adopter_id) in _logged(web_services)

@@ -92,6 +92,8 @@ class Adopter(RecordScope, Archivable, Base):
     # active | withdrawn | adopted
     status: Mapped[str] = mapped_column(String(20), default="active", index=True)
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    # The adopter's own words or the orphan court's decision, as the withdrawal gave it.
+    withdrawal_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
