@@ -232,6 +232,10 @@ def _p9_clone(url: str, copies: int) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('process_instance', 'id'), "
                               "(SELECT max(id) FROM process_instance))"))
+    # Rows that accumulate over months have their statistics kept by autovacuum; rows copied in
+    # a minute do not yet, and the planner would sort every waiting timer for each claim.
+    with services.db.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     services.db.dispose()
 
 
@@ -273,8 +277,9 @@ def p9_measure(url: str, schedulers: int, budget: float) -> dict[str, float]:
         proc.terminate()
         proc.join()
     with services.sessions() as session:
+        # Every deadline is the same moment; reminders fired before it are due earlier.
         fired = session.execute(select(Timer.id, Timer.fired_at).where(
-            Timer.id.in_(list(report)), Timer.status == "fired")).all()
+            Timer.due_at == due_at, Timer.status == "fired")).all()
         twice = session.execute(
             select(Event.instance_id, Event.element_id).where(Event.kind == "timer_fired")
             .group_by(Event.instance_id, Event.element_id).having(func.count() > 1)).all()

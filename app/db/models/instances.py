@@ -105,7 +105,7 @@ class Timer(Base):
     """A timer event the instance waits on; the scheduler fires it when ``due_at`` has passed."""
 
     __tablename__ = "timer"
-    __table_args__ = (Index("ix_timer_due", "status", "due_at"),)
+    __table_args__ = (Index("ix_timer_due", "status", "due_at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
@@ -124,7 +124,7 @@ class Job(Base):
     """A service task to run outside any web request, with retries and a lease."""
 
     __tablename__ = "job"
-    __table_args__ = (Index("ix_job_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_job_due", "status", "next_attempt_at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
