@@ -125,7 +125,7 @@ def test_the_institution_places_a_child_reports_and_sees_both_receipts(
         expect(receipts).to_contain_text(first_due)
         expect(receipts.locator("code")).to_have_text([delivered.npais_report_id,
                                                        delivered.sopa_reference])
-        expect(section).to_contain_text("RIGA-BT")
+        expect(section).to_contain_text("Rīgas bāriņtiesa")
         expect(section).to_contain_text("BT-2026-41")
         expect(section.locator(".facts")).to_contain_text(
             add_months(today, 3).strftime("%d.%m.%Y"))
