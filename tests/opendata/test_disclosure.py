@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping
 from decimal import Decimal
 from itertools import product
 
@@ -37,30 +38,23 @@ from app.opendata.disclosure import (
     published_sets,
 )
 
-
 # --- the attacker -------------------------------------------------------------------------------
 
 
 def published_values(table: Table, published: PublishedTable) -> dict[Node, int | None]:
     """Each published set of cells with its published value (None where suppressed)."""
     shown: dict[Key, object] = {**published.cells, **published.margins}
+    values: dict[Node, int | None] = {}
     for name, family in published_sets(table).items():
         if name.startswith("breakdown:"):
-            shown_family = published.breakdowns[name.removeprefix("breakdown:")]
-            values = {node: shown_family[label] for label, node in family.items()}
+            source: Mapping[Key, object] = published.breakdowns[name.removeprefix("breakdown:")]
         else:
-            values = {node: shown[label] for label, node in family.items()}
-        for node, value in values.items():
-            yield_value = None if value is SUPPRESSED else value
-            assert isinstance(yield_value, int | None)
-            _VALUES.setdefault(node, yield_value)
-            assert _VALUES[node] == yield_value, "one set of cells published with two values"
-    result = dict(_VALUES)
-    _VALUES.clear()
-    return result
-
-
-_VALUES: dict[Node, int | None] = {}
+            source = shown
+        for label, node in family.items():
+            value = None if source[label] is SUPPRESSED else source[label]
+            assert value is None or isinstance(value, int)
+            assert values.setdefault(node, value) == value, "one set published with two values"
+    return values
 
 
 def feasible_range(
@@ -141,18 +135,18 @@ def assert_protected(table: Table) -> PublishedTable:
 
 
 def grid(rows: list[list[int]], names: tuple[str, str] = ("municipality", "age")) -> Table:
-    cells = {(f"r{i}", f"c{j}"): v for i, row in enumerate(rows) for j, v in enumerate(row)}
+    cells: dict[Key, int] = {(f"r{i}", f"c{j}"): v for i, row in enumerate(rows) for j, v in enumerate(row)}
     return Table(dimensions=names, cells=cells)
 
 
 def with_regions(table: Table, regions: dict[str, list[str]]) -> Table:
     """The same counts also published by planning region (its total and by the second dimension)."""
     columns = sorted({key[1] for key in table.cells})
-    by_region = {
+    by_region: dict[Key, frozenset[Key]] = {
         (region, TOTAL): frozenset(k for k in table.cells if k[0] in members)
         for region, members in regions.items()
     }
-    by_region_column = {
+    by_region_column: dict[Key, frozenset[Key]] = {
         (region, column): frozenset(k for k in table.cells if k[0] in members and k[1] == column)
         for region, members in regions.items()
         for column in columns
