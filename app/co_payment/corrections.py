@@ -62,8 +62,14 @@ class Delivery:
     period: str
 
 
+# The groups of the keys that carry SAIS's messages: SAIS's own link, or the ministry's integration
+# bus. A ministry employee's own key is not one of them.
+INTEGRATION_GROUPS = frozenset({"sais", "integration"})
+
+
 def may_deliver(viewer: Viewer) -> bool:
-    return viewer.works_on_cases and viewer.organisation_kind == MINISTRY
+    return (viewer.works_on_cases and viewer.organisation_kind == MINISTRY
+            and bool(INTEGRATION_GROUPS & set(viewer.groups)))
 
 
 def deliver(engine: Engine, sessions: sessionmaker[Session], viewer: Viewer,

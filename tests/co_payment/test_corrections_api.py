@@ -116,7 +116,7 @@ def test_the_case_is_found_by_personal_code_and_institution(
         web_services: Services, simulators: dict[str, Any],
         api_as: Callable[..., Api]) -> None:
     _person, iid, reference = confirmed_case(web_services, simulators["sais"])
-    ministry = api_as("lm-integration", organisation="LM", groups=("ministry",))
+    ministry = api_as("lm-integration", organisation="LM", groups=("integration",))
     period = admission_day().strftime("%Y-%m")
     answer = ministry.post(PATH, json={"correction_id": "VSAA-K-2", "period": period,
                                        "personal_code": valid_personal_code(SEED),
@@ -142,6 +142,10 @@ def test_only_sais_or_the_ministry_may_report(
     before = footprint(web_services)
     vsac = api_as("vsac-riga-sync")  # the resident's own institution, still not SAIS
     refused = vsac.post(PATH, json=body)
+    assert refused.status_code == 403 and error_of(refused)["code"] == "outside_scope"
+    # A ministry employee's own key is not the integration link either.
+    employee = api_as("lm-analyst", organisation="LM", groups=("ministry",))
+    refused = employee.post(PATH, json=body)
     assert refused.status_code == 403 and error_of(refused)["code"] == "outside_scope"
     auditor = api_as("lm-audit", organisation="LM", roles=("auditor",), groups=())
     read_only = auditor.post(PATH, json=body)
