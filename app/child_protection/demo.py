@@ -39,7 +39,7 @@ def load_demo(services: Services, today: date) -> None:
         if session.scalar(select(ChildProtectionDecision.id).where(
                 ChildProtectionDecision.npais_decision_id == FIRST)) is not None:
             return
-        npais = viewer_of(session, "api:NPAIS", ["caseworker"], ["ministry"], "LM")
+        npais = viewer_of(session, "api:NPAIS", ["caseworker"], ["npais"], "LM")
     scope = {"municipality_code": "RIGA", "institution_code": "VSAC-RIGA"}
     separated = today - timedelta(days=5)
     inbound.deliver(services.engine, services.sessions, npais, _decision(

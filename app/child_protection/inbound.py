@@ -139,12 +139,19 @@ def check_decision(session: Session, body: Mapping[str, Any], lang: str = "lv") 
         separation_decision_id=str(body.get("separation_decision_id") or "").strip() or None)
 
 
+# The groups of the ministry's keys that carry NPAIS's messages (the NPAIS link, the integration
+# bus); a ministry employee's own key is not one of them.
+INTEGRATION_GROUPS = frozenset({"npais", "integration"})
+
+
 def may_deliver(viewer: Viewer, orphan_court_code: str) -> bool:
-    """An orphan court delivers its own decisions; the ministry runs the NPAIS link for all."""
+    """An orphan court delivers its own decisions; the ministry's NPAIS link delivers all."""
     if not viewer.works_on_cases:
         return False
-    return viewer.organisation_kind == MINISTRY or (
-        viewer.organisation_kind == ORPHAN_COURT and viewer.organisation_code == orphan_court_code)
+    if viewer.organisation_kind == MINISTRY:
+        return bool(INTEGRATION_GROUPS & set(viewer.groups))
+    return (viewer.organisation_kind == ORPHAN_COURT
+            and viewer.organisation_code == orphan_court_code)
 
 
 def deliver(engine: Engine, sessions: sessionmaker[Session], viewer: Viewer,

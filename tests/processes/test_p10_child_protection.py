@@ -266,7 +266,10 @@ def test_other_municipalities_and_orphan_courts_do_not_see_the_case(
         app: Flask, web_services: Services) -> None:  # noqa: F811
     services = web_services
     client = app.test_client()
-    ministry = _key(services, "LM", "NPAIS link", groups=("ministry",))
+    employee = _key(services, "LM", "analyst", groups=("ministry",))
+    refused = _post(client, employee, separation())
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "outside_scope"
+    ministry = _key(services, "LM", "NPAIS link", groups=("npais",))
     answer = _post(client, ministry, separation())
     assert answer.status_code == 202, answer.text
     run_jobs(services)
