@@ -77,6 +77,8 @@ def test_a_child_in_di_case_is_found_by_code_and_the_card_is_prefilled(
     assert page.status_code == 200
     assert "Elza Liepiņa" in text and "Aizpildīts no DI Case" in text
     assert "VDEAVK-2025-00001" in text  # VDEĀVK's answer, through the adapter
+    assert "personas lieta DI Case" in text and "person," not in text  # sources in words
+    assert "(smaga" in text and "SEVERE" not in text  # the severity in words
     assert 'value="disability" checked' in text and 'value="special_care" checked' in text
     assert ("marta", "view", "person", person_id) in _logged(web_services)
     answer = post(marta, "/adoption/children/new", {
