@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from app import services_of
-from app.access.request import deny, log_view
+from app.access.request import log_view
 from app.access.scope import MUNICIPALITY, ORPHAN_COURT, VSAC, Viewer
 from app.cases import personal_codes
 from app.cases.service import CaseError, register_person
@@ -25,7 +25,7 @@ from app.db import transaction
 from app.domain.calendar import today_in_latvia
 
 from . import forms, prefill, service
-from .views import _reader, bp
+from .views import _reader, bp, readable_adopter, readable_child
 
 
 def _changer(record_type: str = "adoption", record_id: int | None = None) -> Viewer:
@@ -170,9 +170,7 @@ def edit_child(child_id: int) -> ResponseReturnValue:
     today = today_in_latvia()
     parents = service.sees_parents(viewer)
     with services.sessions() as db:
-        card = service.child(db, viewer, child_id)
-        if card is None:
-            deny("adoption_child", child_id)
+        card = readable_child(db, viewer, child_id)
         if card.archived_on is not None:
             abort(403)
         lists = _lists(db)
@@ -258,9 +256,7 @@ def new_adopter() -> ResponseReturnValue:
 
 def _adopter_for_change(viewer: Viewer, adopter_id: int) -> dict[str, Any]:
     with services_of(current_app).sessions() as db:
-        row = service.adopter(db, viewer, adopter_id)
-        if row is None:
-            deny("adoption_adopter", adopter_id)
+        row = readable_adopter(db, viewer, adopter_id)
         if row.archived_on is not None:
             abort(403)
         found = {name: getattr(row, name) for name in service.ADOPTER_FIELDS}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -24,7 +25,7 @@ from app.access import log as access_log
 from app.access.request import current_viewer, deny, log_view, private_download
 from app.access.scope import ADOPTION_REGISTER, AUDITOR, Viewer
 from app.areas import MenuItem
-from app.db.models import AdoptionChild
+from app.db.models import Adopter, AdoptionChild
 from app.domain import adoption as rules
 from app.domain.calendar import parse_date, today_in_latvia
 from app.texts import N_
@@ -57,14 +58,28 @@ def children() -> ResponseReturnValue:
                            archived=archived, may_change=service.may_change(viewer))
 
 
+def readable_child(db: Any, viewer: Viewer, child_id: int) -> AdoptionChild:
+    """The child card in the viewer's scope, or the logged 404 a missing one gets."""
+    card = service.child(db, viewer, child_id)
+    if card is None:
+        deny("adoption_child", child_id)
+    return card
+
+
+def readable_adopter(db: Any, viewer: Viewer, adopter_id: int) -> Adopter:
+    """The adopter in the viewer's scope, or the logged 404 a missing one gets."""
+    row = service.adopter(db, viewer, adopter_id)
+    if row is None:
+        deny("adoption_adopter", adopter_id)
+    return row
+
+
 @bp.get("/adoption/children/<int:child_id>")
 @login_required
 def child(child_id: int) -> ResponseReturnValue:
     viewer = _reader("adoption_child", child_id)
     with services_of(current_app).sessions() as db:
-        card = service.child(db, viewer, child_id)
-        if card is None:
-            deny("adoption_child", child_id)
+        card = readable_child(db, viewer, child_id)
         person = service.persons_of(db, [card]).get(card.person_id or 0)
         siblings = [c for c in service.children(db, viewer) if card.sibling_group
                     and c.sibling_group == card.sibling_group and c.id != card.id]
@@ -81,9 +96,7 @@ def start_match(child_id: int) -> ResponseReturnValue:
     viewer = _reader("adoption_child", child_id)
     services = services_of(current_app)
     with services.sessions() as db:
-        card = service.child(db, viewer, child_id)
-        if card is None:
-            deny("adoption_child", child_id)
+        card = readable_child(db, viewer, child_id)
         group = [card.id]
         if card.sibling_group and request.form.get("with_siblings") == "1":
             group = [c.id for c in service.children(db, viewer)
@@ -114,9 +127,7 @@ def adopters() -> ResponseReturnValue:
 def adopter(adopter_id: int) -> ResponseReturnValue:
     viewer = _reader("adoption_adopter", adopter_id)
     with services_of(current_app).sessions() as db:
-        row = service.adopter(db, viewer, adopter_id)
-        if row is None:
-            deny("adoption_adopter", adopter_id)
+        row = readable_adopter(db, viewer, adopter_id)
         names = service.organisation_names(db, [row.suitability_court_code])
     log_view("adoption_adopter", adopter_id)
     return render_template("adoption/adopter.html", row=row, names=names,
@@ -130,9 +141,7 @@ def adopter(adopter_id: int) -> ResponseReturnValue:
 def extract(adopter_id: int) -> ResponseReturnValue:
     viewer = _reader("adoption_adopter", adopter_id)
     with services_of(current_app).sessions() as db:
-        row = service.adopter(db, viewer, adopter_id)
-        if row is None:
-            deny("adoption_adopter", adopter_id)
+        row = readable_adopter(db, viewer, adopter_id)
         names = service.organisation_names(db, [row.suitability_court_code])
         data = {"register_number": row.id, "adopter_name": service.adopter_name(row),
                 "registered_on": row.registered_on.isoformat(),
