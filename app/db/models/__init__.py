@@ -21,6 +21,7 @@ from .instances import (
 )
 from .login_attempts import LoginAttempt
 from .notifications import Notification
+from .opendata import OpenDataRelease, StatFact, StatLoad, StatSubject
 from .nsk import NskCompensation, NskEligibility, NskPayment, NskReport
 from .organisations import Organisation
 from .out_of_family_care import ChildPlacement, PeriodicReportDelivery
@@ -57,6 +58,7 @@ __all__ = [
     "LoginAttempt",
     "MessageSubscription",
     "Notification",
+    "OpenDataRelease",
     "NskCompensation",
     "NskEligibility",
     "NskPayment",
@@ -70,6 +72,9 @@ __all__ = [
     "ProcessInstance",
     "RecordScope",
     "SavedFilter",
+    "StatFact",
+    "StatLoad",
+    "StatSubject",
     "SelfCareAssessment",
     "ServiceRecord",
     "ServiceRecordBatch",
