@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The pseudonym key the embedded default makes for itself (`dicase demo-data`); a real
+# installation names its own key file or variable instead.
+DEMO_KEY_FILE = PROJECT_ROOT / "var" / "pseudonym.key"
 
 
 def _env(name: str, default: str) -> str:
@@ -117,11 +120,17 @@ class Settings:
 
     # Pseudonyms for statistics (app/pseudonyms.py): the HMAC key is read from this file, or
     # from DICASE_PSEUDONYM_KEY when no file is named; never stored in the database.
-    pseudonym_key_file: str = field(default_factory=lambda: _env("PSEUDONYM_KEY_FILE", ""))
+    # Without a setting, the embedded default's key file when `dicase demo-data` has made it.
+    pseudonym_key_file: str = field(default_factory=lambda: _env(
+        "PSEUDONYM_KEY_FILE", str(DEMO_KEY_FILE) if DEMO_KEY_FILE.exists() else ""))
     pseudonym_key: str = field(default_factory=lambda: _env("PSEUDONYM_KEY", ""), repr=False)
     # Where pseudonymised statistics exports are written (the statistics side).
     statistics_dir: Path = field(default_factory=lambda: Path(_env(
         "STATISTICS_DIR", str(PROJECT_ROOT / "var" / "statistics"))))
+    # The register extracts the statistics store is loaded from (docs/statistics-store.md); the
+    # embedded default is where `dicase demo-data --scale N` writes its synthetic population.
+    opendata_extracts_dir: Path = field(default_factory=lambda: Path(_env(
+        "OPENDATA_EXTRACTS_DIR", str(PROJECT_ROOT / "var" / "population"))))
 
     # Largest file a form accepts; a request may carry a few of them and the form itself.
     attachment_max_bytes: int = field(

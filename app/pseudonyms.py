@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,3 +80,15 @@ def normalise_code(personal_code: str) -> str:
 def pseudonym(key: PseudonymKey, personal_code: str) -> str:
     digest = hmac.new(key.secret, normalise_code(personal_code).encode(), hashlib.sha256)
     return f"{key.version}-{digest.hexdigest()[:32]}"
+
+
+def create_key_file(path: Path, version: str = "k1") -> PseudonymKey:
+    """A new random key written to ``path`` readable by its owner only; an existing file is
+    kept (replacing it would break every series: see the rotation note above)."""
+    if path.exists():
+        return parse_key(path.read_text(encoding="utf-8"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(f"{version}:{secrets.token_urlsafe(48)}\n")
+    return parse_key(path.read_text(encoding="utf-8"))
