@@ -131,6 +131,15 @@ class Settings:
     # embedded default is where `dicase demo-data --scale N` writes its synthetic population.
     opendata_extracts_dir: Path = field(default_factory=lambda: Path(_env(
         "OPENDATA_EXTRACTS_DIR", str(PROJECT_ROOT / "var" / "population"))))
+    # The public address of the product (https://dicase.example.lv): the open-data download
+    # links in data packages, DCAT-AP and the portal are built on it. Defaults to OIDC_APP_URL.
+    public_url: str = field(default_factory=lambda: _env("PUBLIC_URL", _env("OIDC_APP_URL", "")))
+    # Upload of the published data sets to the national open data portal (a CKAN site,
+    # docs/opendata-publication.md). An empty URL keeps it off, the default. The API key is read
+    # from the file only when uploading, never kept in the database nor written to a log.
+    ckan_url: str = field(default_factory=lambda: _env("CKAN_URL", ""))
+    ckan_api_key_file: str = field(default_factory=lambda: _env("CKAN_API_KEY_FILE", ""))
+    ckan_organisation: str = field(default_factory=lambda: _env("CKAN_ORGANISATION", ""))
 
     # Largest file a form accepts; a request may carry a few of them and the form itself.
     attachment_max_bytes: int = field(
