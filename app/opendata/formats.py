@@ -74,6 +74,7 @@ class Definition(Protocol):
     keywords_en: Sequence[str]
     source_lv: str
     source_en: str
+    period: str
     frequency: str
     dimensions: Sequence[Any]
     measures: Sequence[Any]
@@ -323,7 +324,7 @@ def table_schema(content: Mapping[str, Any],
     return {"fields": fields, "missingValues": [""], "primaryKey": primary_key(content)}
 
 
-def _latest_per_period(releases: Iterable[Release]) -> list[Release]:
+def latest_per_period(releases: Iterable[Release]) -> list[Release]:
     """The newest version of each period, oldest period first."""
     latest: dict[str, Release] = {}
     for release in releases:
@@ -333,7 +334,7 @@ def _latest_per_period(releases: Iterable[Release]) -> list[Release]:
     return sorted(latest.values(), key=lambda release: (release.period_start, release.period))
 
 
-def _timestamp(moment: datetime | None) -> str | None:
+def utc_timestamp(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
@@ -365,13 +366,13 @@ def _resource(definition: Definition, release: Release, path: str,
         "period_start": release.period_start.isoformat(),
         "period_end": release.period_end.isoformat(),
         "version": release.version,
-        "published": _timestamp(release.published_at),
+        "published": utc_timestamp(release.published_at),
     }
 
 
 def _descriptor(definition: Definition, releases: Iterable[Release], base_url: str,
                 path_of: Any) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
-    chosen = _latest_per_period(releases)
+    chosen = latest_per_period(releases)
     files = []
     resources = []
     for release in chosen:
@@ -392,7 +393,7 @@ def _descriptor(definition: Definition, releases: Iterable[Release], base_url: s
         # Grows by one with every release published into the package (a new period or a
         # corrected version of one), so a reader can tell that the package changed.
         "version": str(sum(release.version for release in chosen)),
-        "created": _timestamp(max(published)) if published else None,
+        "created": utc_timestamp(max(published)) if published else None,
         "licenses": [{"name": LICENSE_NAME, "path": LICENSE_URL, "title": LICENSE_TITLE}],
         "sources": [{"title": definition.source_lv, "title_en": definition.source_en}],
         "contributors": [{"title": PUBLISHER_LV, "title_en": PUBLISHER_EN,
