@@ -301,8 +301,11 @@ def _definition(spec: Mapping[str, Any], document: Mapping[str, Any],
     if len(set(columns)) != len(columns):
         raise DefinitionError(f"{code}: dimensions: two dimensions share the column name")
     counted = tuple(measures[name] for name in spec["measures"])
-    if [m.kind for m in counted].count("count") != 1:
+    kinds = [m.kind for m in counted]
+    if kinds.count("count") != 1:
         raise DefinitionError(f"{code}: measures: a data set has exactly one count")
+    if kinds.count("average") > 1:
+        raise DefinitionError(f"{code}: measures: a data set has at most one average")
     if spec["frequency"] != PERIOD_FREQUENCY[spec["period"]]:
         raise DefinitionError(
             f"{code}: frequency: a {spec['period']} period is published "

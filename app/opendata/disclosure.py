@@ -100,8 +100,8 @@ class Table:
     """Counts by one to three dimensions, every cell present (zeros included).
 
     The margins (every combination of summed-out dimensions, the grand total among them) are
-    published with it. ``averages`` are keyed by a cell key or a margin label and averaged over
-    that number's count.
+    published with it. ``averages`` are keyed by a cell key, a margin label or a breakdown
+    group's label and averaged over that number's count.
     """
 
     dimensions: tuple[str, ...]
@@ -177,6 +177,15 @@ def protect(table: Table) -> PublishedTable:
             break
         suppressed.add(_repair(exposed, table.cells, value, suppressed, public_zeros))
     return _publish(table, families, value, suppressed)
+
+
+def publish_exact(table: Table) -> PublishedTable:
+    """The table with every number shown: for counts of organisations, not of persons (D2's
+    service providers), which the small-count rule does not protect."""
+    _validate(table)
+    families = published_sets(table)
+    value = {node: sum(table.cells[k] for k in node) for f in families.values() for node in f.values()}
+    return _publish(table, families, value, set())
 
 
 def _close_equations(
@@ -381,11 +390,21 @@ def _publish(
         if name.startswith("margin:")
         for label, count in family.items()
     }
-    counts: dict[Key, Count] = {**published["cells"], **margin_values}
+    # An average may belong to a cell, a margin or a breakdown's group (a planning region's);
+    # a label two families share would leave unclear which count it is over.
+    counts: dict[Key, Count] = {}
+    ambiguous: set[Key] = set()
+    for family in published.values():
+        for label, count in family.items():
+            if label in counts:
+                ambiguous.add(label)
+            counts[label] = count
     averages: dict[Key, Average] = {}
     for label, average in table.averages.items():
         if label not in counts:
             raise TableError(f"average {label!r} has no count in the table")
+        if label in ambiguous:
+            raise TableError(f"average {label!r} names a label of two published breakdowns")
         averages[label] = SUPPRESSED if counts[label] is SUPPRESSED else average
     return PublishedTable(
         dimensions=table.dimensions,
