@@ -1,8 +1,9 @@
 """Demo users, persons and cases for the embedded default (``dicase demo-data``). Idempotent.
 
 One account per kind of organisation, so each can be tried: an institution's caseworkers, a
-municipality's social worker, an orphan court, a planning region's expert, the ministry, the
-adoption register unit, a process owner, an auditor and an administrator.
+municipality's social worker, an orphan court, a planning region's expert, the ministry and its
+statistician (who reviews the open data), the adoption register unit, a process owner, an auditor
+and an administrator.
 """
 from __future__ import annotations
 
@@ -54,6 +55,8 @@ DEMO_USERS = (
              ("planning_region_expert", "planning_region_supervisor"), "PR-RIGA"),
     DemoUser("ministrija", "Laura Bērziņa (Labklājības ministrija)", "demo-ministrija",
              ("caseworker", "supervisor"), ("ministry",), "LM"),
+    DemoUser("statistika", "Līga Zvaigzne (Labklājības ministrija, statistiķe)", "demo-statistika",
+             ("caseworker",), ("statistics",), "LM"),
     DemoUser("adopcija", "Marta Eglīte (Adopcijas reģistrs)", "demo-adopcija", ("caseworker",),
              ("adoption_register",), "LM-ADOPT"),
     DemoUser("procesi", "Pēteris Liepa (procesu īpašnieks)", "demo-procesi", ("process_owner",),

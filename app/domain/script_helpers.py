@@ -50,7 +50,7 @@ SCRIPT_HELPERS: dict[str, Callable[..., Any]] = {
 # The rule modules of the process areas; each may offer helpers in its own ``SCRIPT_HELPERS``.
 RULE_MODULES = ("needs_assessment", "child_assessment", "community_services", "child_services",
                 "group_homes", "community_preparation", "co_payment",
-                "child_protection", "adoption")
+                "child_protection", "adoption", "open_data_schedule")
 
 
 def _collect_area_helpers() -> None:
