@@ -37,8 +37,17 @@ from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.cases.personal_codes import InvalidPersonalCode, normalise
+from app.community_services.service import P4_KEY
 from app.db import transaction
-from app.db.models import ServiceRecord, StatFact, StatLoad, StatSubject
+from app.db.models import (
+    Event,
+    Person,
+    ProcessInstance,
+    ServiceRecord,
+    StatFact,
+    StatLoad,
+    StatSubject,
+)
 from app.pseudonyms import PseudonymKey, pseudonym
 
 from .sources import (
@@ -46,12 +55,15 @@ from .sources import (
     CASE_SERVICE_TYPES,
     FACT_COLUMNS,
     MAX_BAD_ROW_SHARE,
+    P4_APPLICATION_TASKS,
     SOURCES,
     SUBJECT_COLUMNS,
     ExtractError,
     RowError,
     Source,
     check_header,
+    iso_date,
+    p4_request_types,
 )
 
 log = logging.getLogger(__name__)
@@ -402,6 +414,11 @@ def _load_case_requests(sessions: sessionmaker[Session], pseudonymise: Pseudonym
 
 def _case_request_rows(session: Session, pseudonymise: Pseudonymiser
                        ) -> Iterator[tuple[object, ...]]:
+    yield from _p3_requests(session, pseudonymise)
+    yield from _p4_applications(session, pseudonymise)
+
+
+def _p3_requests(session: Session, pseudonymise: Pseudonymiser) -> Iterator[tuple[object, ...]]:
     """P3: a person's accepted service records, month after month, are one request from the
     first day of the first record: a record starting more than a day after the previous one of
     the same person, service type and municipality ended is a new request."""
@@ -428,3 +445,36 @@ def _case_request_rows(session: Session, pseudonymise: Pseudonymiser
             continue  # accepted records are of known persons; an old malformed code is left out
         requested = period_from.isoformat()
         yield (subject, municipality, requested, requested, category, "", None, None)
+
+
+def _p4_applications(session: Session, pseudonymise: Pseudonymiser
+                     ) -> Iterator[tuple[object, ...]]:
+    """P4: an application for a child, as last registered or corrected (the task's completed
+    form in the instance's event chain), unless withdrawn: one request per service asked, on the
+    application date, to the child's municipality."""
+    forms = (select(Event.instance_id, Event.detail)
+             .join(ProcessInstance, ProcessInstance.id == Event.instance_id)
+             .where(ProcessInstance.process_key == P4_KEY, Event.kind == "task_completed",
+                    Event.element_id.in_(P4_APPLICATION_TASKS))
+             .order_by(Event.instance_id, Event.seq))
+    latest: dict[int, dict[str, Any]] = {}
+    for instance_id, detail in session.execute(forms):
+        latest[instance_id] = dict((detail or {}).get("data") or {})
+    if not latest:
+        return
+    people = session.execute(
+        select(ProcessInstance.id, ProcessInstance.municipality_code, Person.personal_code)
+        .join(Person, Person.id == ProcessInstance.person_id)
+        .where(ProcessInstance.id.in_(latest)))
+    for instance_id, municipality, code in people:
+        form = latest[instance_id]
+        applied = str(form.get("application_date") or "")
+        if form.get("application_withdrawn") or not code or not municipality:
+            continue
+        try:
+            requested = iso_date(applied, "application_date")
+            subject = pseudonymise(code)
+        except RowError:
+            continue
+        for category in p4_request_types(form):
+            yield (subject, municipality, requested, requested, category, "", None, None)

@@ -293,6 +293,22 @@ CASE_SERVICE_TYPES = {
     "SPECIALIST_SUPPORT": "social_rehabilitation", "SUPPORT_GROUP": "social_rehabilitation",
 }
 
+# P4's application: the tasks whose form holds it, and the services it asks for as request
+# codes (the care service is given at the child's home).
+P4_APPLICATION_TASKS = ("register_application", "correct_application")
+
+
+def p4_request_types(application: dict[str, object]) -> list[str]:
+    asked = []
+    if application.get("care_service"):
+        asked.append("home_care")
+    if application.get("respite_service"):
+        asked.append("respite_care")
+    if application.get("child_rehabilitation") or application.get("representative_rehabilitation"):
+        asked.append("social_rehabilitation")
+    return asked
+
+
 # Every source the store can hold, in load order (persons first, so a failing persons file
 # stops a run before any fact of it is replaced).
 STORE_SOURCES = (*SOURCES, CASE_REQUESTS)

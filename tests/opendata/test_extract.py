@@ -18,10 +18,12 @@ from app.assessment.plans import store_plan_version
 from app.cases.personal_codes import birth_date
 from app.cases.service import register_person, start_process_for
 from app.community_services.records import submit_batch, validate_pending
-from app.community_services.service import month_period
+from app.community_services.service import P4_KEY, month_period, start_child_services
+from app.config import PROJECT_ROOT
 from app.db import make_engine, make_session_factory, transaction
-from app.db.models import ProcessInstance, ServiceRecord, StatFact, StatLoad, StatSubject
+from app.db.models import HumanTask, ProcessInstance, ServiceRecord, StatFact, StatLoad, StatSubject
 from app.engine.deploy import deploy_source
+from app.engine.runtime import Actor
 from app.opendata.extract import ExtractRefused, extract_cases, extract_directory
 from app.opendata.sources import CASE_REQUESTS, SOURCES, ExtractError, HeaderMismatch
 from app.pseudonyms import PseudonymKey, parse_key, pseudonym
@@ -395,6 +397,8 @@ def services(database_url: str) -> Iterator[Services]:
     with transaction(services.sessions) as session:
         deploy_source(session, "plan_holder.bpmn",
                       one_task_process(PLAN_HOLDER, groups="planning_region_expert"), "test")
+        path = PROJECT_ROOT / "processes" / f"{P4_KEY}.bpmn"
+        deploy_source(session, path.name, path.read_text(encoding="utf-8"), "test")
     yield services
     services.db.dispose()
 
@@ -472,3 +476,49 @@ def test_a_new_p3_record_replaces_the_case_requests(services: Services) -> None:
     with services.sessions() as session:
         assert set(session.scalars(select(StatFact.load_id).where(
             StatFact.source == CASE_REQUESTS))) == {second.load_id}
+
+
+def p4_application(services: Services, code: str, application: dict[str, Any]) -> int:
+    """A child's P4 application registered through the process's own task; returns the
+    instance."""
+    with transaction(services.sessions) as session:
+        viewer = viewer_of(session, "soc", ["caseworker"], ["social_service"], "RIGA")
+        child_id = register_person(session, viewer, given_name="Paula", family_name="Ozola",
+                                   personal_code=code, birth_date=birth_date(code),
+                                   municipality_code="RIGA").id
+    with services.sessions() as session:
+        viewer = viewer_of(session, "soc", ["caseworker"], ["social_service"], "RIGA")
+        iid = start_child_services(services.engine, session, viewer, child_id, f"P4-{code}")
+    complete_open_task(services, iid, {"care_service": False, "respite_service": False,
+                                       **application})
+    return iid
+
+
+def complete_open_task(services: Services, instance_id: int, data: dict[str, Any]) -> str:
+    with services.sessions() as session:
+        [task] = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                                         HumanTask.status == "open"))
+    services.engine.complete_task(task.id, Actor("soc", frozenset({"social_service"})), data)
+    return task.element_id
+
+
+def test_case_requests_include_p4_applications_but_not_withdrawn_ones(
+        services: Services) -> None:
+    child, other = dated_code(2, 11, 2021, 5), dated_code(9, 9, 2020, 6)
+    p4_application(services, child, {
+        "application_date": "2025-06-10", "service_start_date": "2025-07-01",
+        "respite_service": True, "respite_days": 5, "child_rehabilitation": ["PSYCHOLOGIST"]})
+    refused = p4_application(services, other, {
+        "application_date": "2025-06-11", "service_start_date": "2025-07-01",
+        "respite_service": True, "respite_days": 5,
+        "representative_rehabilitation": ["PSYCHOLOGIST", "PHYSIOTHERAPY", "REHABILITOLOGIST"]})
+    assert complete_open_task(services, refused, {"application_withdrawn": True}) == (
+        "correct_application")
+
+    result = extract_cases(services.sessions, KEY, actor="statistician")
+
+    assert result.rows == 2
+    assert facts(services.sessions, CASE_REQUESTS) == sorted([
+        (p(child), "RIGA", date(2025, 6, 10), date(2025, 6, 10), "respite_care", "", None, None),
+        (p(child), "RIGA", date(2025, 6, 10), date(2025, 6, 10), "social_rehabilitation", "",
+         None, None)])
