@@ -65,31 +65,51 @@ class ContentError(ValueError):
 class Definition(Protocol):
     """What the writers read of a data-set definition (app/opendata/definitions.py)."""
 
-    code: str
-    title_lv: str
-    title_en: str
-    description_lv: str
-    description_en: str
-    keywords_lv: Sequence[str]
-    keywords_en: Sequence[str]
-    source_lv: str
-    source_en: str
-    period: str
-    frequency: str
-    dimensions: Sequence[Any]
-    measures: Sequence[Any]
+    @property
+    def code(self) -> str: ...
+    @property
+    def title_lv(self) -> str: ...
+    @property
+    def title_en(self) -> str: ...
+    @property
+    def description_lv(self) -> str: ...
+    @property
+    def description_en(self) -> str: ...
+    @property
+    def keywords_lv(self) -> Sequence[str]: ...
+    @property
+    def keywords_en(self) -> Sequence[str]: ...
+    @property
+    def source_lv(self) -> str: ...
+    @property
+    def source_en(self) -> str: ...
+    @property
+    def period(self) -> str: ...
+    @property
+    def frequency(self) -> str: ...
+    @property
+    def dimensions(self) -> Sequence[Any]: ...
+    @property
+    def measures(self) -> Sequence[Any]: ...
 
 
 class Release(Protocol):
     """What the writers read of a published release (app/db/models/opendata.py)."""
 
-    dataset: str
-    period: str
-    period_start: date
-    period_end: date
-    version: int
-    content: dict[str, Any]
-    published_at: datetime | None
+    @property
+    def dataset(self) -> str: ...
+    @property
+    def period(self) -> str: ...
+    @property
+    def period_start(self) -> date: ...
+    @property
+    def period_end(self) -> date: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def content(self) -> dict[str, Any]: ...
+    @property
+    def published_at(self) -> datetime | None: ...
 
 
 # --- the public addresses (one place; the public page's routes follow them) -------------------
