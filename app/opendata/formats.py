@@ -13,7 +13,9 @@ user imports them with "Data → From Text/CSV", which recognises UTF-8 and the 
 
 A **suppressed** number (disclosure control, app/opendata/disclosure.py) is an empty cell with
 ``c`` ("confidential") in the column ``<measure>_flag`` next to it — never 0. The writers refuse a
-content where the two disagree, so no renderer can turn a suppressed cell into a number.
+content where the two disagree, so no renderer can turn a suppressed cell into a number. The one
+empty cell without the flag is an average over a published count of 0: there is nobody to
+average, and nothing is hidden.
 
 No Flask and no database here: content and definitions in, bytes and dicts out.
 """
@@ -53,7 +55,11 @@ FLAG_MEANING = {
               "noteikt mazāk nekā 3 personas",
         "en": "confidential: the number is not published because it, or the totals, could "
               "reveal fewer than 3 persons",
-    }
+    },
+    "": {
+        "lv": "publicēts; tukša vidējā vērtība bez atzīmes: nav personu, no kurām to aprēķināt",
+        "en": "published; an empty average without the flag: there are no persons to average",
+    },
 }
 
 
@@ -204,7 +210,9 @@ def _checked_rows(content: Mapping[str, Any]) -> list[dict[str, Any]]:
             if flag == SUPPRESSED_FLAG and value is not None:
                 raise ContentError(f"row {number}, column {measure}: a suppressed number must "
                                    "be empty, not a value")
-            if flag != SUPPRESSED_FLAG and value is None:
+            # An average over nobody (a published count of 0) has no value and is not
+            # confidential; a count is never empty unless suppressed.
+            if flag != SUPPRESSED_FLAG and value is None and types[measure] != "number":
                 raise ContentError(f"row {number}, column {measure}: an empty number must be "
                                    "flagged as suppressed")
             if value is not None:

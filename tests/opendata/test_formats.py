@@ -81,6 +81,16 @@ def test_a_content_where_value_and_flag_disagree_is_refused(change: dict[str, ob
         assert "row 4" in str(caught.value)
 
 
+def test_an_average_over_a_published_zero_is_empty_without_the_flag() -> None:
+    content = samples.content()
+    content["rows"][1].update(persons=0, average_wage=None, average_wage_flag="")
+    rows = _csv_rows(formats.csv_bytes(content))
+    assert (rows[1]["persons"], rows[1]["persons_flag"]) == ("0", "")
+    assert (rows[1]["average_wage"], rows[1]["average_wage_flag"]) == ("", "")
+    written = json.loads(formats.json_bytes(content))["rows"][1]
+    assert (written["average_wage"], written["average_wage_flag"]) == (None, "")
+
+
 @pytest.mark.parametrize("value", [1412.07, "1412,07", "1e3", "abc"])
 def test_an_average_must_be_an_exact_decimal_with_a_point(value: object) -> None:
     content = samples.content()
