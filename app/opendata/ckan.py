@@ -221,17 +221,15 @@ def publish(settings: Settings,
                 existing = _call(portal, "package_show", {"id": name}, **call)
             except NotFound:
                 existing = None
+            action = "package_create" if existing is None else "package_update"
+            if existing is not None:
+                wanted["id"] = existing["id"]
+                _keep_resource_ids(wanted, existing)
             try:
-                if existing is None:
-                    _call(portal, "package_create", wanted, **call)
-                    done[definition.code] = "created"
-                else:
-                    wanted["id"] = existing["id"]
-                    _keep_resource_ids(wanted, existing)
-                    _call(portal, "package_update", wanted, **call)
-                    done[definition.code] = "updated"
+                _call(portal, action, wanted, **call)
             except NotFound:
-                raise CkanError(f"the open data portal lost package {name} while it was "
-                                "being updated") from None
+                raise CkanError(f"the open data portal answered 'not found' ({action} {name}); "
+                                "is DICASE_CKAN_URL the portal's address?") from None
+            done[definition.code] = "created" if existing is None else "updated"
             log.info("open data portal: package %s %s", name, done[definition.code])
     return done

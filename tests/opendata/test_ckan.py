@@ -163,3 +163,12 @@ def test_an_incomplete_configuration_is_refused_before_any_call(
     with pytest.raises(ckan.CkanError, match=message):
         ckan.publish(_settings(tmp_path, portal, **changes), [(D6, [samples.release()])])
     assert portal.calls == []
+
+
+def test_an_address_that_is_not_the_action_api_is_a_clear_error(
+        tmp_path: Path, portal: CkanSimulator) -> None:
+    settings = _settings(tmp_path, portal, ckan_url=portal.url + "/not-the-portal")
+    with pytest.raises(ckan.CkanError, match=r"answered 'not found' \(package_create lm-d6\); "
+                                             r"is DICASE_CKAN_URL the portal's address\?"):
+        ckan.publish(settings, [(D6, [samples.release()])])
+    assert portal.packages == {}
