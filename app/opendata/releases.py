@@ -220,8 +220,11 @@ def release_content(result: Aggregate, published: PublishedTable | None = None) 
         if average is not None:
             label = (TOTAL if place is NATIONAL else place.code, *rest)
             mean = published.averages.get(label)
-            row[average.name] = None if mean is None or mean is SUPPRESSED else str(mean)
-            row[average.name + "_flag"] = CONFIDENTIAL if mean is SUPPRESSED else ""
+            # A hidden count of 0 has no average either: an unflagged empty average would
+            # give the zero away, so the average is flagged whenever its count is.
+            hidden = shown is SUPPRESSED or mean is SUPPRESSED
+            row[average.name] = None if hidden or mean is None else str(mean)
+            row[average.name + "_flag"] = CONFIDENTIAL if hidden else ""
         rows.append(row)
     return {
         "dataset": definition.code, "period": result.period,

@@ -1,133 +1,32 @@
 """Attack the published tables: no suppressed number may be recovered, no 1 or 2 pinned below 3.
 
-The attacker knows the table's shape (which cells every published number adds up — that is public)
-and every published number, and nothing else. Each suppressed cell is an unknown whole number ≥ 0;
-each published total is an equation. For every suppressed number (a cell or a total) the attacker
-computes the smallest and the largest value it can take with integer programming (HiGHS through
-``scipy.optimize.milp``: exact, also for three dimensions and double breakdowns where the linear
-relaxation could be looser than the integers). The protection property asserted:
-
-* every suppressed number can take at least two values (it is not recovered), and
-* every number whose true value is 1 or 2 can take a value of 3 or more: the attacker cannot tell
-  it is a small group. This is the property the rule is about — "at most 2" is exactly what the
-  ministry's rule forbids publishing, so only knowing an upper bound of 2 would already disclose.
+The attacker (tests/opendata/attacker.py) knows the table's shape and every published number and
+solves for each suppressed one with exact integer programming.
 """
 from __future__ import annotations
 
-import math
 import random
-from collections.abc import Mapping
 from decimal import Decimal
 from itertools import product
 
-import numpy as np
 import pytest
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from app.opendata.disclosure import (
     SUPPRESSED,
     TOTAL,
     Breakdown,
     Key,
-    Node,
     PublishedTable,
     Table,
     TableError,
-    is_small,
     protect,
-    published_sets,
 )
-
-# --- the attacker -------------------------------------------------------------------------------
-
-
-def published_values(table: Table, published: PublishedTable) -> dict[Node, int | None]:
-    """Each published set of cells with its published value (None where suppressed)."""
-    shown: dict[Key, object] = {**published.cells, **published.margins}
-    values: dict[Node, int | None] = {}
-    for name, family in published_sets(table).items():
-        if name.startswith("breakdown:"):
-            source: Mapping[Key, object] = published.breakdowns[name.removeprefix("breakdown:")]
-        else:
-            source = shown
-        for label, node in family.items():
-            value = None if source[label] is SUPPRESSED else source[label]
-            assert value is None or isinstance(value, int)
-            assert values.setdefault(node, value) == value, "one set published with two values"
-    return values
-
-
-def feasible_range(
-    node: Node, unknowns: list[Key], rows: list[tuple[Node, int]], known: dict[Key, int], true: int
-) -> tuple[float, float]:
-    """The smallest and largest value of ``node`` the published numbers allow.
-
-    Stops early where the answer is already clear: a maximum above the true value shows the
-    number can take two values, so the minimum is only computed when it is not.
-    """
-    index = {key: i for i, key in enumerate(unknowns)}
-    constant = sum(known[k] for k in node if k in known)
-    objective = np.zeros(len(unknowns))
-    for key in node:
-        if key in index:
-            objective[index[key]] = 1.0
-    constraints = []
-    if rows:
-        matrix = np.zeros((len(rows), len(unknowns)))
-        for r, (members, _) in enumerate(rows):
-            for key in members:
-                matrix[r, index[key]] = 1.0
-        rhs = np.array([value for _, value in rows], dtype=float)
-        constraints = [LinearConstraint(matrix, rhs, rhs)]
-    options = {
-        "integrality": np.ones(len(unknowns)),
-        "bounds": Bounds(0, np.inf),
-        "constraints": constraints,
-    }
-    highest = milp(-objective, **options)
-    if highest.status in (3, 4):  # the true values are feasible, so "or infeasible" is unbounded
-        maximum = math.inf
-    else:
-        assert highest.status == 0, highest.message
-        maximum = constant - highest.fun
-    if maximum > true + 0.5:
-        return (-math.inf, maximum)  # the minimum does not matter for the property
-    lowest = milp(objective, **options)
-    assert lowest.status == 0, lowest.message
-    return (constant + lowest.fun, maximum)
-
-
-def attack(table: Table, published: PublishedTable) -> dict[Node, tuple[float, float]]:
-    values = published_values(table, published)
-    known = {key: count for key, count in published.cells.items() if count is not SUPPRESSED}
-    unknowns = sorted(key for key in table.cells if key not in known)
-    rows = []
-    for node, value in values.items():
-        hidden = [k for k in node if k not in known]
-        if value is not None and len(node) > 1 and hidden:
-            rows.append((frozenset(hidden), value - sum(known[k] for k in node if k in known)))
-    true = {node: sum(table.cells[k] for k in node) for node in values}
-    return {
-        node: feasible_range(node, unknowns, rows, known, true[node])
-        for node, value in values.items()
-        if value is None
-    }
+from tests.opendata.attacker import assert_not_disclosed, published_values
 
 
 def assert_protected(table: Table) -> PublishedTable:
     published = protect(table)
-    values = published_values(table, published)
-    for node, value in values.items():
-        true = sum(table.cells[k] for k in node)
-        assert value is None or value == true, "a published number was changed"
-        assert value is None or not is_small(value), f"{sorted(node)} published as {value}"
-        if is_small(true):
-            assert value is None, f"{sorted(node)} = {true} was published"
-    for node, (lowest, highest) in attack(table, published).items():
-        true = sum(table.cells[k] for k in node)
-        assert lowest < highest - 0.5, f"{sorted(node)} recovered as {true}"
-        if is_small(true):
-            assert highest >= 2.5, f"{sorted(node)} = {true} shown to be at most {highest}"
+    assert_not_disclosed(published_values(table, published), table.cells)
     return published
 
 
