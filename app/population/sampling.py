@@ -24,10 +24,10 @@ def years_before(value: date, years: int) -> date:
 
 def birthday(birth: np.ndarray, age: int) -> np.ndarray:
     """The day each person turns ``age`` (29 February birthdays fall on 1 March)."""
-    born_year = birth.astype("datetime64[Y]")
-    offset = birth - born_year.astype("datetime64[D]")
-    target = (born_year + age).astype("datetime64[D]")
-    return target + offset  # type: ignore[no-any-return]
+    born_month = birth.astype("datetime64[M]")
+    day_of_month = birth - born_month.astype("datetime64[D]")
+    target = (born_month + np.timedelta64(12 * age, "M")).astype("datetime64[D]")
+    return target + day_of_month  # type: ignore[no-any-return]
 
 
 def step_lookup(values: np.ndarray, table: Sequence[tuple[int, float]]) -> np.ndarray:
