@@ -38,6 +38,7 @@ AREAS = (
     "app.out_of_family_care",
     "app.adoption",
     "app.region_data",
+    "app.opendata",
 )
 
 
