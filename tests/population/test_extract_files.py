@@ -133,3 +133,12 @@ def test_a_scale_below_one_or_a_negative_seed_is_refused(tmp_path: Path, scale: 
                                                          seed: int) -> None:
     with pytest.raises(InvalidParameters):
         generate(tmp_path, scale=scale, seed=seed, as_of=AS_OF)
+
+
+@pytest.mark.parametrize("scale", [1, 50])
+def test_a_tiny_population_still_writes_every_file(tmp_path: Path, scale: int) -> None:
+    manifest = generate(tmp_path, scale=scale, seed=4, as_of=date(2024, 2, 29))
+    assert manifest["files"]["pmlp_persons.csv.gz"]["rows"] == scale
+    for name, (_, columns) in CONTRACT.items():
+        assert read_header(tmp_path / name) == columns
+        assert len(read_rows(tmp_path / name)) == manifest["files"][name]["rows"]
