@@ -54,13 +54,15 @@ def _people() -> list[tuple[Person, date | None]]:
             break
         found.append((Person(code, sex, born, municipality), registered))
 
-    for k in range(12):  # unemployed in Rīga since spring 2025
-        add("RIGA", date(1975 + k, 3, 10), "F" if k % 2 else "M", date(2025, 3, 1))
-    for k in range(6):  # registered in January 2026
-        add("RIGA", date(1980 + k, 6, 1), "M", date(2026, 1, 12))
+    # Rīga since spring 2025: three in each age band of D5 (15–24, 25–39, 40–54, 55+).
+    for year in (2001, 2002, 2003, 1988, 1990, 1992, 1972, 1974, 1976, 1962, 1964, 1966):
+        add("RIGA", date(year, 3, 10), "F" if year % 2 else "M", date(2025, 3, 1))
+    # Registered in January 2026: three aged 25–39, three aged 55 and over.
+    for year in (1986, 1987, 1989, 1960, 1961, 1963):
+        add("RIGA", date(year, 6, 1), "M", date(2026, 1, 12))
     for k in range(8):
-        add("JELGAVA", date(1970 + k, 9, 20), "F", date(2025, 5, 5))
-    add("VALKA", date(1990, 1, 15), "M", date(2025, 7, 1))
+        add("JELGAVA", date(1975 + k, 9, 20), "F", date(2025, 5, 5))
+    add("VALKA", date(1975, 1, 15), "M", date(2025, 7, 1))
     for k in range(10):  # Valka's neighbours in Vidzeme, so its one person stays hidden there
         add("VALMIERA", date(1972 + k, 4, 4), "F", date(2025, 6, 1))
     for k in range(5):  # residents never unemployed
