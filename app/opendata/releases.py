@@ -70,8 +70,9 @@ def prepare(sessions: sessionmaker[Session], dataset: str, period: str, *, actor
     """A new draft version of the data set for the period; its id."""
     definition = definition_of(dataset)
     _check_period(definition, period)
+    content = _computed(sessions, definition, period)
     with transaction(sessions) as session:
-        return _write_draft(session, definition, period, actor, instance_id).id
+        return _write_draft(session, definition, period, content, actor, instance_id).id
 
 
 def prepare_due(sessions: sessionmaker[Session], today: date, *, actor: str,
@@ -83,15 +84,23 @@ def prepare_due(sessions: sessionmaker[Session], today: date, *, actor: str,
         period = latest_complete_period(definition, today)
         if parse_period(period)[1] < parse_period(definition.first_period)[1]:
             continue
+        content = _computed(sessions, definition, period)
         with transaction(sessions) as session:
-            content = release_content(aggregate(session, definition, period))
             current = latest_published(session, definition.code, period)
             if current is not None and current.content_sha256 == content_sha256(content) and (
                     current.definition_sha256 == definition.sha256):
                 continue
-            prepared.append(_write_draft(session, definition, period, actor, instance_id,
-                                         content).id)
+            prepared.append(
+                _write_draft(session, definition, period, content, actor, instance_id).id)
     return prepared
+
+
+def _computed(sessions: sessionmaker[Session], definition: Definition,
+              period: str) -> dict[str, Any]:
+    # Counted in a read-only session: on SQLite a write transaction would hold the database's
+    # write lock for the seconds a national-scale query takes.
+    with sessions() as session:
+        return release_content(aggregate(session, definition, period))
 
 
 def publish(sessions: sessionmaker[Session], release_ids: Iterable[int], *, actor: str) -> None:
@@ -304,11 +313,8 @@ def _average_measure(definition: Definition) -> Measure | None:
     return next((m for m in definition.measures if m.kind == "average"), None)
 
 
-def _write_draft(session: Session, definition: Definition, period: str, actor: str,
-                 instance_id: int | None,
-                 content: dict[str, Any] | None = None) -> OpenDataRelease:
-    if content is None:
-        content = release_content(aggregate(session, definition, period))
+def _write_draft(session: Session, definition: Definition, period: str,
+                 content: dict[str, Any], actor: str, instance_id: int | None) -> OpenDataRelease:
     _, start, end = parse_period(period)
     version = session.scalar(
         select(func.coalesce(func.max(OpenDataRelease.version), 0))
