@@ -259,7 +259,12 @@ def review() -> ResponseReturnValue:
     with services.sessions() as db:
         instance = _readable_instance(db)
         if instance is None:
-            deny("opendata_review", None)
+            if viewer.organisation_kind != MINISTRY or request.method == "POST":
+                deny("opendata_review", None)
+            # The ministry before the process first ran: nothing to review yet.
+            return render_template("opendata/review.html", sections=[], task=None,
+                                   waiting=None, threshold=releases.CHANGE_THRESHOLD_PERCENT,
+                                   lang=_lang())
         drafts = service.drafts_of(db, instance.id)
         sections = _review_sections(db, drafts)
         task = db.scalars(select(HumanTask).where(

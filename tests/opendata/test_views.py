@@ -279,3 +279,10 @@ def test_only_the_ministry_reads_the_review_and_only_statisticians_decide(
         assert session.scalar(select(HumanTask.status).where(
             HumanTask.instance_id == under_review,
             HumanTask.element_id == service.REVIEW_TASK)) == "open"
+
+
+def test_before_the_process_has_run_the_ministry_sees_nothing_waiting(
+        app: Flask, web_services: Services) -> None:
+    client = signed_in(app, web_services, "statistika", ["statistics"], "LM")
+    assert "Nekas negaida pārskatīšanu" in text(page(client, "/open-data/review"))
+    page(signed_in(app, web_services, "soc", ["social_service"], "RIGA"), "/open-data/review", 404)
