@@ -98,7 +98,14 @@ def _deploy(services, directory, deployed_by: str) -> bool:  # type: ignore[no-u
 
 
 @main.command("demo-data")
-def demo_data() -> None:
+@click.option("--scale", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Also generate a synthetic population of this many persons (1900000: the "
+                   "whole country) as register extracts, load it into the statistics store and "
+                   "publish the open data's earlier periods.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="The synthetic population's seed: the same seed, scale and day give the "
+                   "same population.")
+def demo_data(scale: int, seed: int) -> None:
     """Load demo users and demo cases (only what is missing)."""
     from app.demo import load_demo_data
 
@@ -107,11 +114,34 @@ def demo_data() -> None:
     settings, simulators = _with_simulators(_settings())
     try:
         services = build_services(settings)
+        if scale:
+            _population_demo(services, scale, seed)
         for user in load_demo_data(services):
             click.echo(f"  {user.username:<12} {user.password:<18} {user.display_name}")
     finally:
         for simulator in simulators.values():
             simulator.stop()
+
+
+def _population_demo(services: Services, scale: int, seed: int) -> None:
+    from app.domain.calendar import today_in_latvia
+    from app.opendata.demo_population import load_population_demo
+
+    steps: dict[str, int] = {}
+
+    def progress(step: str, done: int, total: int) -> None:
+        # One line per step and tenth, not per row: a national population has millions.
+        tenth = 10 * done // max(total, 1)
+        if steps.get(step) != tenth:
+            steps[step] = tenth
+            click.echo(f"  {step}: {done:,} / {total:,}")
+
+    outcome = load_population_demo(services, scale=scale, seed=seed, today=today_in_latvia(),
+                                   progress=progress)
+    click.echo(f"Synthetic population of {scale:,} persons "
+               f"({'generated' if outcome.generated else 'already there'}); "
+               f"{outcome.rows_loaded:,} rows loaded into the statistics store; "
+               f"{outcome.published} open-data releases published.")
 
 
 def _with_simulators(settings: Settings) -> tuple[Settings, dict[str, Any]]:
