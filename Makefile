@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 run: setup
 	$(BIN)/dicase db upgrade
 	$(BIN)/dicase deploy --by setup
-	$(BIN)/dicase demo-data
+	$(BIN)/dicase demo-data --scale 50000
 	$(BIN)/dicase run
 
 test: setup
