@@ -235,6 +235,12 @@ def _latest_loads(session: Session) -> dict[str, _Latest]:
     return {r.source: _Latest(r.id, r.content_sha256, r.key_version, r.rows) for r in rows}
 
 
+def store_key_versions(session: Session) -> set[str]:
+    """The pseudonym key versions of the sources' latest loads: more than one means a key
+    rotation stopped half-way, and counts would join persons under two different pseudonyms."""
+    return {latest.key_version for latest in _latest_loads(session).values()}
+
+
 # --- one file ------------------------------------------------------------------------------------
 
 @dataclass

@@ -40,6 +40,7 @@ from app.opendata.disclosure import (
     protect,
     publish_exact,
 )
+from app.opendata.extract import store_key_versions
 
 # A change of a published number by more than this from the previous period is flagged for the
 # statistician's review.
@@ -100,6 +101,11 @@ def _computed(sessions: sessionmaker[Session], definition: Definition,
     # Counted in a read-only session: on SQLite a write transaction would hold the database's
     # write lock for the seconds a national-scale query takes.
     with sessions() as session:
+        versions = store_key_versions(session)
+        if len(versions) > 1:
+            raise ReleaseError(
+                "the statistics store holds pseudonyms of two keys "
+                f"({', '.join(sorted(versions))}): load every extract again under the new key")
         return release_content(aggregate(session, definition, period))
 
 

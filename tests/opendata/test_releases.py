@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db.models import Event, OpenDataRelease
+from app.db import transaction
+from app.db.models import Event, OpenDataRelease, StatLoad
 from app.opendata import releases
 from app.opendata.definitions import DATASETS
 from app.opendata.releases import ReleaseError, content_sha256
@@ -230,3 +231,19 @@ def test_prepare_due_makes_each_latest_complete_period_once(sessions):
     store.write(sessions)
     [again] = releases.prepare_due(sessions, date(2026, 1, 20), actor="timer")
     assert (release(sessions, again).dataset, release(sessions, again).version) == ("D5", 2)
+
+
+def test_nothing_is_prepared_from_a_store_with_pseudonyms_of_two_keys(sessions):
+    store = Store()
+    unemployed(store, "RIGA", date(2000, 1, 1), 5)
+    store.write(sessions)
+    # A key rotation that stopped half-way: one source reloaded under k2, another still k1.
+    with transaction(sessions) as session:
+        session.add(StatLoad(source="disability", content_sha256="1" * 64, key_version="k2",
+                             loaded_by="test"))
+    with pytest.raises(ReleaseError, match=r"two keys \(k1, k2\)"):
+        releases.prepare(sessions, "D5", "2025-10", actor="statistician")
+    with pytest.raises(ReleaseError, match="load every extract again"):
+        releases.prepare_due(sessions, date(2025, 11, 27), actor="statistician")
+    with sessions() as session:
+        assert session.scalars(select(OpenDataRelease)).all() == []
