@@ -120,10 +120,10 @@ class Settings:
 
     # Pseudonyms for statistics (app/pseudonyms.py): the HMAC key is read from this file, or
     # from DICASE_PSEUDONYM_KEY when no file is named; never stored in the database.
-    # Without a setting, the embedded default's key file when `dicase demo-data` has made it.
-    pseudonym_key_file: str = field(default_factory=lambda: _env(
-        "PSEUDONYM_KEY_FILE", str(DEMO_KEY_FILE) if DEMO_KEY_FILE.exists() else ""))
+    pseudonym_key_file: str = field(default_factory=lambda: _env("PSEUDONYM_KEY_FILE", ""))
     pseudonym_key: str = field(default_factory=lambda: _env("PSEUDONYM_KEY", ""), repr=False)
+    # With neither set, the embedded default's own key file, made by `dicase demo-data`.
+    pseudonym_demo_key_file: Path = DEMO_KEY_FILE
     # Where pseudonymised statistics exports are written (the statistics side).
     statistics_dir: Path = field(default_factory=lambda: Path(_env(
         "STATISTICS_DIR", str(PROJECT_ROOT / "var" / "statistics"))))

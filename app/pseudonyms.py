@@ -68,6 +68,14 @@ def load_key(key_file: str, key_value: str) -> PseudonymKey:
                             "DICASE_PSEUDONYM_KEY")
 
 
+def configured_key(key_file: str, key_value: str, demo_key_file: Path) -> PseudonymKey:
+    """The key the settings name; with none named, the embedded default's own key file if
+    ``dicase demo-data`` has made it."""
+    if not key_file and not key_value and demo_key_file.exists():
+        return load_key(str(demo_key_file), "")
+    return load_key(key_file, key_value)
+
+
 def normalise_code(personal_code: str) -> str:
     """Digits only, so ``320000-00016`` and ``32000000016`` are one person."""
     digits = "".join(ch for ch in personal_code if ch.isdigit())

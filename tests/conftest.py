@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -84,6 +85,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url, "processes_dir": PROCESSES, "forms_dir": FORMS,
         "job_backoff_seconds": 0.05, "lease_seconds": 30.0, "poll_seconds": 0.05, "script_time_limit": 1.0,
         "adapter_timeout": 5.0, "start_simulators": False, "in_process_workers": False,
+        # Never the checkout's own demo key (var/), which `make run` may have made.
+        "pseudonym_demo_key_file": Path(tempfile.gettempdir()) / "dicase-tests-no-demo-key",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.db.models import Adopter, AdoptionChild, AdoptionMatch, Person
 from app.domain import adoption as rules
-from app.pseudonyms import PseudonymKey, load_key, pseudonym
+from app.pseudonyms import PseudonymKey, configured_key, pseudonym
 
 from . import service
 
@@ -68,7 +68,8 @@ def rows_for(session: Any, key: PseudonymKey, period: str) -> tuple[list[list[An
 def export_month(services: Any, period: str) -> Export:
     """Write ``adoption-<period>.csv`` (replacing an earlier export of the month)."""
     settings = services.settings
-    key = load_key(settings.pseudonym_key_file, settings.pseudonym_key)
+    key = configured_key(settings.pseudonym_key_file, settings.pseudonym_key,
+                         settings.pseudonym_demo_key_file)
     with services.sessions() as session:
         rows, unmatched = rows_for(session, key, period)
     out = io.StringIO()

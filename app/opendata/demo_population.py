@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from app.config import DEMO_KEY_FILE, Settings
-from app.pseudonyms import PseudonymKey, PseudonymKeyError, create_key_file, load_key
+from app.config import Settings
+from app.pseudonyms import PseudonymKey, create_key_file, load_key
 from app.services import Services
 
 # Earlier periods of each data set published for the demo's history, before the latest one.
@@ -65,13 +65,11 @@ def load_population_demo(services: Services, *, scale: int, seed: int, today: da
 
 def demo_key(settings: Settings) -> PseudonymKey:
     """The configured key; with none configured (the embedded default), the demo's own key file,
-    made on first use — the regeneration process reads the same file (app/config.py)."""
-    try:
+    made on first use; the regeneration process reads the same file (app/pseudonyms.py:
+    configured_key)."""
+    if settings.pseudonym_key_file or settings.pseudonym_key:
         return load_key(settings.pseudonym_key_file, settings.pseudonym_key)
-    except PseudonymKeyError:
-        if settings.pseudonym_key_file or settings.pseudonym_key:
-            raise  # a configured key that does not work is an error, not a reason to make one
-        return create_key_file(DEMO_KEY_FILE)
+    return create_key_file(settings.pseudonym_demo_key_file)
 
 
 def _same_population(folder: Path, scale: int, seed: int, today: date) -> bool:

@@ -20,7 +20,7 @@ from app.db import transaction
 from app.db.models import Job, OpenDataRelease, utcnow
 from app.domain.open_data_schedule import regeneration_day
 from app.internal_operations import job_services
-from app.pseudonyms import PseudonymKeyError, load_key
+from app.pseudonyms import PseudonymKeyError, configured_key
 from app.services import Services
 
 from . import service
@@ -81,7 +81,8 @@ def extract(params: dict[str, Any], call: CallContext) -> dict[str, Any]:
     services = job_services(name, call)
     settings = services.settings
     try:
-        key = load_key(settings.pseudonym_key_file, settings.pseudonym_key)
+        key = configured_key(settings.pseudonym_key_file, settings.pseudonym_key,
+                         settings.pseudonym_demo_key_file)
     except PseudonymKeyError as err:
         raise AdapterError(f"{name}: {err}", retryable=False) from None
     with _lease_kept(services, call):

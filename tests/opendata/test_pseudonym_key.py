@@ -4,7 +4,15 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from app.pseudonyms import create_key_file, load_key, pseudonym
+import pytest
+
+from app.pseudonyms import (
+    PseudonymKeyError,
+    configured_key,
+    create_key_file,
+    load_key,
+    pseudonym,
+)
 
 
 def test_a_new_key_file_is_private_and_random(tmp_path: Path) -> None:
@@ -24,3 +32,14 @@ def test_an_existing_key_file_is_kept(tmp_path: Path) -> None:
     assert kept == load_key(str(path), "")
     assert kept.version == "k2"
     assert path.read_text(encoding="utf-8") == "k2:" + "x" * 40 + "\n"
+
+
+def test_the_demo_key_is_used_only_when_no_key_is_named(tmp_path: Path) -> None:
+    demo = create_key_file(tmp_path / "demo.key")
+    named = tmp_path / "named.key"
+    named.write_text("k3:" + "n" * 40, encoding="utf-8")
+    assert configured_key("", "", tmp_path / "demo.key") == demo
+    assert configured_key(str(named), "", tmp_path / "demo.key").version == "k3"
+    assert configured_key("", "k4:" + "v" * 40, tmp_path / "demo.key").version == "k4"
+    with pytest.raises(PseudonymKeyError, match="no pseudonym key"):
+        configured_key("", "", tmp_path / "absent.key")

@@ -21,8 +21,8 @@ from .instances import (
 )
 from .login_attempts import LoginAttempt
 from .notifications import Notification
-from .opendata import OpenDataRelease, StatFact, StatLoad, StatSubject
 from .nsk import NskCompensation, NskEligibility, NskPayment, NskReport
+from .opendata import OpenDataRelease, StatFact, StatLoad, StatSubject
 from .organisations import Organisation
 from .out_of_family_care import ChildPlacement, PeriodicReportDelivery
 from .outbox import OutboxMessage
@@ -58,11 +58,11 @@ __all__ = [
     "LoginAttempt",
     "MessageSubscription",
     "Notification",
-    "OpenDataRelease",
     "NskCompensation",
     "NskEligibility",
     "NskPayment",
     "NskReport",
+    "OpenDataRelease",
     "Organisation",
     "OutboxMessage",
     "PeriodicReportDelivery",
@@ -72,12 +72,12 @@ __all__ = [
     "ProcessInstance",
     "RecordScope",
     "SavedFilter",
-    "StatFact",
-    "StatLoad",
-    "StatSubject",
     "SelfCareAssessment",
     "ServiceRecord",
     "ServiceRecordBatch",
+    "StatFact",
+    "StatLoad",
+    "StatSubject",
     "SupportPlanVersion",
     "Timer",
     "User",
