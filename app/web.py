@@ -11,6 +11,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -73,6 +74,7 @@ def register_web(app: Flask) -> None:
     app.after_request(_security_headers)
     app.jinja_env.globals.update(csrf_token=csrf_token, csrf_field=CSRF_FIELD,
                                  current_language=current_language, languages=LANGUAGES,
+                                 language_url=language_url,
                                  area_menu=_area_menu)
     app.add_template_filter(format_lv, "lv_date")
     app.add_template_filter(format_lv_datetime, "lv_datetime")
@@ -146,6 +148,14 @@ def current_language() -> str:
     if current_user.is_authenticated and current_user.locale in LANGUAGES:
         return str(current_user.locale)
     return DEFAULT_LANGUAGE
+
+
+def language_url(code: str) -> str:
+    """This page in another language: the reader's query (a chosen period, a filter) is kept,
+    but not the sign-in page's ``next``, which is not echoed into a page unchecked."""
+    query = [(k, v) for k, v in request.args.items(multi=True)
+             if k not in ("lang", "next")] + [("lang", code)]
+    return f"{request.path}?{urlencode(query)}"
 
 
 def _remember_language() -> None:

@@ -241,3 +241,13 @@ def test_claim_is_not_possible_with_a_token_from_before_sign_in(
     assert response.status_code == 400
     with web_services.sessions() as session:
         assert session.get(HumanTask, p9_task).assignee is None  # type: ignore[union-attr]
+
+
+def test_the_language_switch_keeps_the_page_and_what_the_reader_chose(app: Flask,
+                                                                      make_user: Callable[..., str]
+                                                                      ) -> None:
+    make_user("anna")
+    client = app.test_client()
+    login(client, "anna")
+    page = client.get("/inbox?view=team&q=R%C4%ABga&lang=lv").text
+    assert 'href="/inbox?view=team&amp;q=R%C4%ABga&amp;lang=en"' in page
