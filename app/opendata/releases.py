@@ -135,6 +135,7 @@ def discard(sessions: sessionmaker[Session], release_ids: Iterable[int], *, acto
             return
         for release in releases:
             release.status = DISCARDED
+            release.discard_reason = reason
         append_system_event(session, "opendata_discarded", actor, {
             "releases": [_summary(r) for r in releases], "reason": reason})
 

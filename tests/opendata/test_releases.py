@@ -153,6 +153,7 @@ def test_only_drafts_are_published_and_discarding_keeps_the_row(sessions):
     assert published.status == "published" and published.published_by == "statistician"
     assert published.published_at is not None
     assert discarded.status == "discarded" and discarded.published_at is None
+    assert discarded.discard_reason == "wrong extract" and published.discard_reason == ""
     fresh = releases.prepare(sessions, "D1", "2025", actor="s")
     for ids in ([kept], [dropped], [fresh, kept]):
         with pytest.raises(ReleaseError, match="only a draft"):

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -118,3 +119,5 @@ class OpenDataRelease(Base):
     created_by: Mapped[str] = mapped_column(String(120), default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_by: Mapped[str] = mapped_column(String(120), default="")
+    # Why the statistician returned a draft (also in the audit event ``opendata_discarded``).
+    discard_reason: Mapped[str] = mapped_column(Text, default="")
