@@ -13,6 +13,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import waitress
@@ -32,6 +33,17 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(os.environ.get("DICASE_SCREENSHOTS", ROOT / "var" / "screenshots"))
 PASSWORD = "parole-123-garā"
+
+
+def sign_in(page: Any, base_url: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in on the login page; the inbox opens."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.get_by_role("button", name="Pieteikties").click()
+    expect(page.locator("h1")).to_contain_text("Mani uzdevumi")
 
 
 @pytest.fixture
@@ -64,14 +76,7 @@ def test_a_caseworker_works_a_task_end_to_end_in_the_browser(served: str,
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(locale="lv-LV", viewport={"width": 1280, "height": 860})
 
-        def sign_in(username: str) -> None:
-            page.goto(f"{served}/login")
-            page.fill("input[name=username]", username)
-            page.fill("input[name=password]", PASSWORD)
-            page.get_by_role("button", name="Pieteikties").click()
-            expect(page.locator("h1")).to_contain_text("Mani uzdevumi")
-
-        sign_in("inese")
+        sign_in(page, served, "inese")
         # Nothing is assigned to her yet, so the inbox opens on her group's tasks.
         expect(page.locator(".tab-current")).to_contain_text("Manām grupām")
         expect(page.get_by_role("link", name="Reģistrēt ievietošanu")).to_have_count(2)
@@ -98,7 +103,7 @@ def test_a_caseworker_works_a_task_end_to_end_in_the_browser(served: str,
 
         # The next step is offered to the institution's group: a colleague finds it there …
         page.get_by_role("button", name="Iziet").click()
-        sign_in("kristaps")
+        sign_in(page, served, "kristaps")
         page.get_by_role("link", name="Manām grupām").click()
         # The tab's list is swapped in by htmx: wait for it before following a link in it.
         expect(page.locator(".tab-current")).to_contain_text("Manām grupām")
@@ -112,7 +117,7 @@ def test_a_caseworker_works_a_task_end_to_end_in_the_browser(served: str,
 
         # The orphan court's caseworker sees neither task: they are not offered to the court.
         page.get_by_role("button", name="Iziet").click()
-        sign_in("janis")
+        sign_in(page, served, "janis")
         expect(page.get_by_role("link", name="Iesniegt periodisko ziņojumu")).to_have_count(0)
         expect(page.get_by_role("link", name="Reģistrēt ievietošanu")).to_have_count(0)
         browser.close()

@@ -7,7 +7,6 @@ Screenshots go to DICASE_SCREENSHOTS or var/screenshots (docs/screenshots/openda
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -25,7 +24,7 @@ from tests.opendata.regeneration_world import (
 )
 from tests.web.conftest import PASSWORD, app, web_services
 
-from .test_caseworker_flow import ARGS, CHROMIUM, SCREENSHOTS, served
+from .test_caseworker_flow import ARGS, CHROMIUM, SCREENSHOTS, served, sign_in
 
 __all__ = ["app", "served", "web_services"]
 
@@ -41,15 +40,6 @@ def web_settings(database_url: str, tmp_path: Path) -> Settings:
                     pseudonym_key_file="", opendata_extracts_dir=tmp_path / "registers")
 
 
-def _sign_in(page: Any, base_url: str, username: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Pieteikties").click()
-    expect(page.locator("h1")).to_contain_text("Mani uzdevumi")
-
 
 def test_the_statistician_publishes_and_a_reader_sees_the_chart_and_the_table(
         served: str, web_services: Services, app: Flask) -> None:
@@ -64,7 +54,7 @@ def test_the_statistician_publishes_and_a_reader_sees_the_chart_and_the_table(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(locale="lv-LV", viewport={"width": 1280, "height": 900})
-        _sign_in(page, served, "statistika")
+        sign_in(page, served, "statistika", PASSWORD)
         page.get_by_role("link", name="Atvērto datu pārskatīšana").click()
         expect(page.locator("h1")).to_contain_text("Atvērto datu pārskatīšana")
         section = page.locator("#review-section-D5")

@@ -26,7 +26,14 @@ from app.engine.runtime import Actor
 from app.services import Services
 from workers.jobs import run_due_jobs
 
-from .test_caseworker_flow import ARGS, CHROMIUM, PASSWORD, SCREENSHOTS, served  # noqa: F401
+from .test_caseworker_flow import (  # noqa: F401
+    ARGS,
+    CHROMIUM,
+    PASSWORD,
+    SCREENSHOTS,
+    served,
+    sign_in,
+)
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
                                 reason="Debian's chromium package is not installed")
@@ -85,14 +92,7 @@ def test_the_expert_interviews_over_two_sittings_and_the_supervisor_approves(
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(locale="lv-LV", viewport={"width": 1280, "height": 900})
 
-        def sign_in(username: str) -> None:
-            page.goto(f"{served}/login")
-            page.fill("input[name=username]", username)
-            page.fill("input[name=password]", PASSWORD)
-            page.get_by_role("button", name="Pieteikties").click()
-            expect(page.locator("h1")).to_contain_text("Mani uzdevumi")
-
-        sign_in("eksperte")
+        sign_in(page, served, "eksperte")
         # Nothing is hers yet: the inbox opens on her group's tasks, the interview among them.
         expect(page.locator(".tab-current")).to_contain_text("Manām grupām")
         expect(page.get_by_role("link", name=INTERVIEW)).to_have_count(1)
@@ -153,7 +153,7 @@ def test_the_expert_interviews_over_two_sittings_and_the_supervisor_approves(
         assert _open_elements(web_services, iid) == [("review", "planning_region_supervisor")]
 
         page.get_by_role("button", name="Iziet").click()
-        sign_in("regvad")
+        sign_in(page, served, "regvad")
         page.get_by_role("link", name="Manām grupām").click()
         page.get_by_role("link", name=REVIEW).click()
         expect(page.locator("h1")).to_contain_text(REVIEW)

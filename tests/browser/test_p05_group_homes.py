@@ -28,7 +28,14 @@ from app.group_homes import service
 from app.services import Services
 from workers.jobs import run_due_jobs
 
-from .test_caseworker_flow import ARGS, CHROMIUM, PASSWORD, SCREENSHOTS, served  # noqa: F401
+from .test_caseworker_flow import (  # noqa: F401
+    ARGS,
+    CHROMIUM,
+    PASSWORD,
+    SCREENSHOTS,
+    served,
+    sign_in,
+)
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
                                 reason="Debian's chromium package is not installed")
@@ -73,15 +80,6 @@ def _place_directly(services: Services, seed: int, home: str, day: str) -> None:
     _run_jobs(services)
 
 
-def _sign_in(page: Any, base_url: str, username: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Pieteikties").click()
-    expect(page.locator("h1")).to_contain_text("Mani uzdevumi")
-
 
 def test_the_social_worker_places_a_person_after_a_full_home_is_refused(
         served: str, web_services: Services, app: Flask,  # noqa: F811
@@ -103,7 +101,7 @@ def test_the_social_worker_places_a_person_after_a_full_home_is_refused(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(locale="lv-LV", viewport={"width": 1280, "height": 900})
-        _sign_in(page, served, "soc")
+        sign_in(page, served, "soc")
         # Three people wait in her group's list; she finds hers by name.
         expect(page.locator("#inbox table")).to_contain_text("Ozoliņš266")
         page.fill("input[name=person]", "Ozoliņš266")
@@ -161,7 +159,7 @@ def test_the_social_worker_places_a_person_after_a_full_home_is_refused(
         expect(stays).to_contain_text("joprojām")
         # Jelgava's social service sees neither the person's task nor can open it.
         page.get_by_role("button", name="Iziet").click()
-        _sign_in(page, served, "jelgava")
+        sign_in(page, served, "jelgava")
         page.get_by_role("link", name="Manām grupām").click()
         expect(page).to_have_url(re.compile("tab=group"))
         expect(page.locator("#inbox")).not_to_contain_text("Ozoliņš266")
@@ -202,7 +200,7 @@ def test_the_ministry_returns_a_monthly_report_for_correction_with_a_reason(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(locale="lv-LV", viewport={"width": 1280, "height": 900})
-        _sign_in(page, served, "ministrija")
+        sign_in(page, served, "ministrija")
         expect(page.get_by_role("link", name=REVIEW)).to_have_count(1)
         page.get_by_role("link", name=REVIEW).click()
         expect(page.locator("h1")).to_contain_text(REVIEW)
@@ -221,7 +219,7 @@ def test_the_ministry_returns_a_monthly_report_for_correction_with_a_reason(
 
         # The municipality finds the correction task with the ministry's reason.
         page.get_by_role("button", name="Iziet").click()
-        _sign_in(page, served, "soc")
+        sign_in(page, served, "soc")
         page.goto(f"{served}/inbox?tab=group")
         page.get_by_role("link", name=CORRECT).click()
         expect(page.locator("h1")).to_contain_text(CORRECT)

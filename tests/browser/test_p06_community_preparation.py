@@ -26,7 +26,14 @@ from app.services import Services
 from workers.jobs import run_due_jobs
 from workers.timers import fire_due_timers
 
-from .test_caseworker_flow import ARGS, CHROMIUM, PASSWORD, SCREENSHOTS, served  # noqa: F401
+from .test_caseworker_flow import (  # noqa: F401
+    ARGS,
+    CHROMIUM,
+    PASSWORD,
+    SCREENSHOTS,
+    served,
+    sign_in,
+)
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
                                 reason="Debian's chromium package is not installed")
@@ -48,15 +55,6 @@ def _open_elements(services: Services, iid: int) -> list[str]:
         return list(session.scalars(select(HumanTask.element_id).where(
             HumanTask.instance_id == iid, HumanTask.status == "open").order_by(HumanTask.id)))
 
-
-def _sign_in(page: Any, base_url: str, username: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Pieteikties").click()
-    expect(page.locator("h1")).to_contain_text("Mani uzdevumi")
 
 
 def test_staff_assess_the_mentor_logs_and_the_case_file_shows_the_progress(
@@ -93,7 +91,7 @@ def test_staff_assess_the_mentor_logs_and_the_case_file_shows_the_progress(
         page = browser.new_page(locale="lv-LV", viewport={"width": 1280, "height": 900})
 
         # The staff member fills in the assessment.
-        _sign_in(page, served, "iestade")
+        sign_in(page, served, "iestade")
         expect(page.locator(".tab-current")).to_contain_text("Manām grupām")
         page.get_by_role("button", name="Uzņemties").click()
         expect(page.locator(".flashes")).to_contain_text("Jūs uzņēmāties uzdevumu")
@@ -116,7 +114,7 @@ def test_staff_assess_the_mentor_logs_and_the_case_file_shows_the_progress(
         page.get_by_role("button", name="Iziet").click()
 
         # The mentor adds a log entry.
-        _sign_in(page, served, "mentors")
+        sign_in(page, served, "mentors")
         page.goto(f"{served}/community-preparation/residents")
         row = page.locator("tr", has_text="Inese Kalniņa")
         row.get_by_role("link", name="Ikdienas aktivitāšu žurnāls").click()

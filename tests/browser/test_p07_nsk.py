@@ -19,7 +19,14 @@ from app.db.models import HumanTask, NskPayment, NskReport
 from app.services import Services
 from tests.nsk.world import run_jobs, september
 
-from .test_caseworker_flow import ARGS, CHROMIUM, PASSWORD, SCREENSHOTS, served  # noqa: F401
+from .test_caseworker_flow import (  # noqa: F401
+    ARGS,
+    CHROMIUM,
+    PASSWORD,
+    SCREENSHOTS,
+    served,
+    sign_in,
+)
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
                                 reason="Debian's chromium package is not installed")
@@ -40,15 +47,6 @@ def _versions(services: Services, iid: int) -> list[tuple[int, str, int]]:
         return [(r.version, r.status, r.total_cents) for r in session.scalars(
             select(NskReport).where(NskReport.instance_id == iid).order_by(NskReport.version))]
 
-
-def _sign_in(page: Any, base_url: str, username: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Pieteikties").click()
-    expect(page.locator("h1")).to_contain_text("Mani uzdevumi")
 
 
 def _choose(page: Any, name: str, value: str) -> None:
@@ -87,7 +85,7 @@ def test_the_ministry_returns_the_nsk_report_and_approves_the_correction(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(locale="lv-LV", viewport={"width": 1280, "height": 900})
-        _sign_in(page, served, "ministrija")
+        sign_in(page, served, "ministrija")
         _open_from_group_tab(page, served, REVIEW)
         expect(page.locator(".form-title")).to_contain_text(
             "NSK kompensācijas pārskata apstiprināšana")
@@ -106,7 +104,7 @@ def test_the_ministry_returns_the_nsk_report_and_approves_the_correction(
 
         # The municipality reads the reason, has the person checked again and confirms.
         page.get_by_role("button", name="Iziet").click()
-        _sign_in(page, served, "soc")
+        sign_in(page, served, "soc")
         page.goto(f"{served}/persons/{person_id}")
         panel = page.locator("section[aria-labelledby=nsk-panel-title]")
         expect(panel).to_contain_text("Nauda seko klientam (NSK)")
@@ -127,7 +125,7 @@ def test_the_ministry_returns_the_nsk_report_and_approves_the_correction(
 
         # The ministry approves the corrected version.
         page.get_by_role("button", name="Iziet").click()
-        _sign_in(page, served, "ministrija")
+        sign_in(page, served, "ministrija")
         _open_from_group_tab(page, served, REVIEW)
         _choose(page, "review_decision", "APPROVE")
         page.get_by_role("button", name="Iesniegt").click()

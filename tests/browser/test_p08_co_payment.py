@@ -24,7 +24,14 @@ from tests.co_payment.conftest import admission_day, put_payments, resident
 from workers.jobs import run_due_jobs
 from workers.timers import fire_due_timers
 
-from .test_caseworker_flow import ARGS, CHROMIUM, PASSWORD, SCREENSHOTS, served  # noqa: F401
+from .test_caseworker_flow import (  # noqa: F401
+    ARGS,
+    CHROMIUM,
+    PASSWORD,
+    SCREENSHOTS,
+    served,
+    sign_in,
+)
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
                                 reason="Debian's chromium package is not installed")
@@ -38,15 +45,6 @@ def _settle(services: Services) -> None:
     while run_due_jobs(services, "w1") or fire_due_timers(services, "w1"):
         pass
 
-
-def _sign_in(page: Any, base_url: str, username: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Pieteikties").click()
-    expect(page.locator("h1")).to_contain_text("Mani uzdevumi")
 
 
 def _choose(page: Any, name: str, value: str) -> None:
@@ -75,7 +73,7 @@ def test_the_caseworker_admits_corrects_the_month_and_the_statement_is_in_the_ca
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(locale="lv-LV", viewport={"width": 1280, "height": 900})
-        _sign_in(page, served, "iestade")
+        sign_in(page, served, "iestade")
 
         # The admission, from the case file's co-payment section.
         page.goto(f"{served}/persons/{person_id}")
