@@ -6,6 +6,7 @@ the chart drawn and the table, a confidential cell marked, and the downloads.
 Screenshots go to DICASE_SCREENSHOTS or var/screenshots (docs/screenshots/opendata-*.png)."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -109,4 +110,33 @@ def test_the_statistician_publishes_and_a_reader_sees_the_chart_and_the_table(
         # The same in English through the language switch.
         reader.get_by_role("link", name="English").click()
         expect(reader.locator("#choose-territory")).to_contain_text("Whole country")
+        browser.close()
+
+
+def test_every_data_set_has_its_table_and_chart(served: str, web_services: Services) -> None:
+    """The nine data sets of a (small) synthetic population, each page drawn with its chart; the
+    language switch keeps the reader's period and territory."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from app.opendata.definitions import DATASETS, latest_complete_period, previous_period
+    from app.opendata.demo_population import load_population_demo
+
+    today = date(2026, 11, 27)
+    load_population_demo(web_services, scale=3000, seed=3, today=today)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        reader = browser.new_page(locale="lv-LV", viewport={"width": 1280, "height": 900})
+        for code, definition in DATASETS.items():
+            period = previous_period(latest_complete_period(definition, today))
+            reader.goto(f"{served}/open-data/{code}?period={period}")
+            expect(reader.locator("h1")).to_contain_text(code)
+            expect(reader.locator("#opendata-chart")).to_have_attribute("data-drawn", "true")
+            expect(reader.locator("#opendata-table tr.total-row")).to_contain_text("Kopā")
+            expect(reader.locator("#opendata-history")).to_contain_text(period)
+        reader.select_option("#choose-territory", "PR-KURZEME")
+        reader.get_by_role("button", name="Rādīt").click()
+        expect(reader.locator("#opendata-table-title")).to_contain_text("Kurzeme")
+        reader.get_by_role("link", name="English").click()
+        expect(reader.locator("#opendata-table-title")).to_contain_text("Kurzeme")
+        assert "territory=PR-KURZEME" in reader.url
         browser.close()
