@@ -127,17 +127,24 @@ def _population_demo(services: Services, scale: int, seed: int) -> None:
     from app.domain.calendar import today_in_latvia
     from app.opendata.demo_population import load_population_demo
 
-    steps: dict[str, int] = {}
+    bars: dict[str, Any] = {}
+    done_so_far: dict[str, int] = {}
 
     def progress(step: str, done: int, total: int) -> None:
-        # One line per step and tenth, not per row: a national population has millions.
-        tenth = 10 * done // max(total, 1)
-        if steps.get(step) != tenth:
-            steps[step] = tenth
-            click.echo(f"  {step}: {done:,} / {total:,}")
+        # One bar per file or source, moved by what was done since the last call.
+        if step not in bars:
+            for bar in bars.values():
+                bar.render_finish()
+            bars[step] = click.progressbar(length=max(total, 1), label=f"  {step:<34}",
+                                           show_pos=True)
+            done_so_far[step] = 0
+        bars[step].update(done - done_so_far[step])
+        done_so_far[step] = done
 
     outcome = load_population_demo(services, scale=scale, seed=seed, today=today_in_latvia(),
                                    progress=progress)
+    for bar in bars.values():
+        bar.render_finish()
     click.echo(f"Synthetic population of {scale:,} persons "
                f"({'generated' if outcome.generated else 'already there'}); "
                f"{outcome.rows_loaded:,} rows loaded into the statistics store; "
