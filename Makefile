@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup assets diagrams clean
+.PHONY: run test reliability lint setup assets diagrams clean
 
 run: setup
 	$(BIN)/dicase db upgrade
@@ -14,6 +14,13 @@ run: setup
 
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The long runs left out of `make test` (the `slow` marker): crash safety with a few thousand
+# instances while worker processes are killed, PostgreSQL restarted mid-run (docs/reliability.md).
+RELIABILITY_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+reliability: setup
+	DICASE_TEST_DATABASE_URL=$(RELIABILITY_DATABASE_URL) $(BIN)/pytest -m slow -s $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check app workers adapters tests bench
