@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 import signal
 import sys
 import threading
@@ -21,14 +20,12 @@ def _settings() -> Settings:
 @click.group()
 def main() -> None:
     """DI Case: case management for the deinstitutionalisation programme."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    # SpiffWorkflow logs every task state change at INFO: noise for an operator, and its
-    # "data" records could carry task data, which holds personal data.
-    logging.getLogger("spiff").setLevel(logging.WARNING)
-    # weasyprint reports each rendering step of every PDF at INFO.
-    logging.getLogger("weasyprint").setLevel(logging.WARNING)
-    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    from app.observability.logs import configure_logging
+
+    try:
+        configure_logging(_settings().log_format)
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
 
 
 @main.group()
@@ -45,6 +42,39 @@ def db_upgrade() -> None:
     upgrade(settings.database_url)
     click.echo("Database schema is up to date.")
     _load_organisations(build_services(settings), None)
+
+
+@db.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def db_backup(path: str) -> None:
+    """Copy the SQLite database to PATH (a new file) while DI Case runs."""
+    from pathlib import Path
+
+    from app.db.backup import BackupError, backup_sqlite
+
+    try:
+        done = backup_sqlite(_settings().database_url, Path(path))
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"Backed up to {done.path}: {done.size:,} bytes, schema {done.schema_revision}.")
+
+
+@db.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--replace", is_flag=True,
+              help="Overwrite the existing database (stop the app and the workers first).")
+def db_restore(path: str, replace: bool) -> None:
+    """Restore the SQLite database from a backup made by `dicase db backup`."""
+    from pathlib import Path
+
+    from app.db.backup import BackupError, restore_sqlite
+
+    try:
+        done = restore_sqlite(Path(path), _settings().database_url, replace=replace)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"Restored {done.path} (schema {done.schema_revision}); run `dicase db upgrade` "
+               "before starting DI Case if this release is newer than the backup.")
 
 
 @main.group()
@@ -355,6 +385,31 @@ def outbox_sender(threads: int) -> None:
         stop.set()
     for thread in running:
         thread.join(timeout=10)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; their control API has no sign-in, so only inside an "
+                   "isolated network (a compose project's) listen beyond loopback.")
+@click.option("--first-port", default=8101, show_default=True,
+              help="NPAIS listens here, PMLP, VDEĀVK, SOPA and SAIS on the next ports.")
+def simulators(host: str, first_port: int) -> None:
+    """Serve the simulators of the external systems until stopped (demos and test setups)."""
+    from adapters.simulators import SIMULATORS, start_all
+
+    ports = {f"{name}_simulator_port": first_port + i for i, name in enumerate(SIMULATORS)}
+    running = start_all({"simulator_host": host, **ports})
+    for name, simulator in running.items():
+        click.echo(f"  {name}: {simulator.url}")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    for simulator in running.values():
+        simulator.stop()
 
 
 @main.command("start-month")

@@ -145,6 +145,13 @@ class Settings:
     attachment_max_bytes: int = field(
         default_factory=lambda: int(_env("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))))
 
+    # Operations (docs/operations.md): log lines as text or one JSON object per line; who may
+    # read /metrics: these addresses or networks (comma-separated), or anyone presenting the
+    # token as "Authorization: Bearer <token>" when one is set.
+    log_format: str = field(default_factory=lambda: _env("LOG_FORMAT", "text"))
+    metrics_allow: str = field(default_factory=lambda: _env("METRICS_ALLOW", "127.0.0.1,::1"))
+    metrics_token: str = field(default_factory=lambda: _env("METRICS_TOKEN", ""), repr=False)
+
     @property
     def request_max_bytes(self) -> int:
         return 4 * self.attachment_max_bytes + 1024 * 1024

@@ -61,6 +61,9 @@ SECURITY_HEADERS = {
 
 
 def register_web(app: Flask) -> None:
+    from app.observability.web import register_observability
+
+    register_observability(app)
     translations = Path(app.root_path) / "translations"
     compile_catalogs(translations)
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LANGUAGE

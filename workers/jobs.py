@@ -14,6 +14,7 @@ from app.audit.chain import append_instance_event
 from app.db import transaction
 from app.db.models import Incident, Job, ProcessInstance, utcnow
 from app.engine.errors import EngineError
+from app.observability.logs import job_context
 from app.services import Services
 
 log = logging.getLogger(__name__)
@@ -107,5 +108,6 @@ def record_failure(services: Services, job: ClaimedJob, worker: str, error: str,
 def run_due_jobs(services: Services, worker: str, limit: int = 10) -> int:
     jobs = claim_jobs(services, worker, limit)
     for job in jobs:
-        run_job(services, job, worker)
+        with job_context(job.id):
+            run_job(services, job, worker)
     return len(jobs)

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from app.db import transaction
 from app.db.models import ProcessInstance, Timer, utcnow
 from app.engine.errors import EngineError
+from app.observability.logs import timer_context
 from app.services import Services
 
 log = logging.getLogger(__name__)
@@ -36,11 +37,12 @@ def claim_due_timers(services: Services, worker: str, limit: int = 50) -> list[i
 def fire_due_timers(services: Services, worker: str, limit: int = 50) -> int:
     fired = 0
     for timer_id in claim_due_timers(services, worker, limit):
-        try:
-            fired += services.engine.fire_timer(timer_id, worker)
-        except EngineError as err:
-            # ScriptFailed is recorded as an incident on the instance by the engine.
-            log.warning("timer %s did not fire: %s", timer_id, type(err).__name__)
+        with timer_context(timer_id):
+            try:
+                fired += services.engine.fire_timer(timer_id, worker)
+            except EngineError as err:
+                # ScriptFailed is recorded as an incident on the instance by the engine.
+                log.warning("timer %s did not fire: %s", timer_id, type(err).__name__)
     return fired
 
 
