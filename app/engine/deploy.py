@@ -18,7 +18,7 @@ from app.db import transaction
 from app.db.models import ProcessDefinition
 
 from .errors import DeploymentError
-from .parsing import parse_process, read_xml
+from .parsing import MAX_SOURCE_BYTES, parse_process, read_xml
 
 
 @dataclass(frozen=True)
@@ -72,23 +72,34 @@ def deploy_directory(sessions: sessionmaker[Session], directory: Path,
     errors: list[DeploymentError] = []
     decisions: dict[str, tuple[str, str]] = {}
     for dmn_path in sorted(directory.glob("*.dmn")):
-        text = dmn_path.read_text(encoding="utf-8")
         try:
+            text = read_model_file(dmn_path)
             for decision_id in _decision_ids(text, dmn_path.name):
                 decisions[decision_id] = (dmn_path.name, text)
         except DeploymentError as err:
             errors.append(err)
     deployed: list[Deployed] = []
     for bpmn_path in sorted(directory.glob("*.bpmn")):
-        source = bpmn_path.read_text(encoding="utf-8")
-        called = {name: text for decision_id, (name, text) in decisions.items()
-                  if decision_id in source}
         try:
+            source = read_model_file(bpmn_path)
+            called = {name: text for decision_id, (name, text) in decisions.items()
+                      if decision_id in source}
             with transaction(sessions) as session:
                 deployed.append(deploy_source(session, bpmn_path.name, source, deployed_by, called))
         except DeploymentError as err:
             errors.append(err)
     return DirectoryDeployment(deployed, errors)
+
+
+def read_model_file(path: Path) -> str:
+    """A model file's text; one too large is refused before it is read, one that is not UTF-8
+    is refused rather than stopping the whole deployment."""
+    if path.stat().st_size > MAX_SOURCE_BYTES:
+        raise DeploymentError(path.name, f"the file is larger than {MAX_SOURCE_BYTES // 1024 // 1024} MB")
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DeploymentError(path.name, f"the file is not UTF-8 text (byte {err.start})") from None
 
 
 def _decision_ids(text: str, file_name: str) -> list[str]:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import defusedxml.ElementTree as defused
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.util import BPMN_MODEL_NS
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
+from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
@@ -17,8 +21,15 @@ from .errors import DeploymentError
 from .sandbox import ScriptRejected, check_compiles
 
 MAX_SOURCE_BYTES = 5 * 1024 * 1024
+# The largest process has about 500 elements; a model forty times larger is an attack or a mistake,
+# and would make every step of its instances slow.
+MAX_ELEMENTS = 20_000
+# The DMN versions SpiffWorkflow reads.
+DMN_NAMESPACES = tuple(DMN_SCHEMAS)
+_REFUSED_DECLARATIONS = "document type declarations and entities are not allowed"
 
-# No entity expansion, no network, no DTD: process files are uploaded by people.
+# The second line of defence: defusedxml has already refused DTDs and entities, and this parser
+# would neither expand nor fetch them.
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                               huge_tree=False, remove_comments=False)
 _VALIDATOR = BpmnValidator()
@@ -33,11 +44,28 @@ class ParsedProcess:
 
 
 def read_xml(source: str | bytes, file_name: str) -> Any:
+    """The lxml tree SpiffWorkflow needs, from a file people upload: defusedxml reads it first and
+    refuses any DTD, entity or external reference before lxml sees it."""
     data = source.encode("utf-8") if isinstance(source, str) else source
     if len(data) > MAX_SOURCE_BYTES:
         raise DeploymentError(file_name, f"the file is larger than {MAX_SOURCE_BYTES // 1024 // 1024} MB")
-    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data:
-        raise DeploymentError(file_name, "document type declarations and entities are not allowed")
+    try:
+        checked = defused.fromstring(data, forbid_dtd=True)
+    except DTDForbidden:
+        raise DeploymentError(file_name, f"{_REFUSED_DECLARATIONS} (the file has a DOCTYPE)") from None
+    except EntitiesForbidden as err:
+        raise DeploymentError(file_name, f"{_REFUSED_DECLARATIONS} (the file declares the "
+                              f"entity '{err.name}')") from None
+    except ExternalReferenceForbidden:
+        raise DeploymentError(file_name, f"{_REFUSED_DECLARATIONS} (the file refers to an "
+                              "external resource)") from None
+    except defused.ParseError as err:
+        raise DeploymentError(file_name, f"the file is not well-formed XML ({err})",
+                              line=err.position[0]) from None
+    elements = sum(1 for _ in checked.iter())
+    if elements > MAX_ELEMENTS:
+        raise DeploymentError(file_name, f"the file has {elements} XML elements; at most "
+                              f"{MAX_ELEMENTS} are allowed")
     try:
         return etree.fromstring(data, _XML_PARSER)
     except etree.XMLSyntaxError as err:
@@ -51,8 +79,10 @@ def parse_process(source: str | bytes, file_name: str,
     parser = SpiffBpmnParser(validator=_VALIDATOR)
     try:
         for dmn_name, dmn_xml in (dmn_sources or {}).items():
-            parser.add_dmn_xml(read_xml(dmn_xml, dmn_name), filename=dmn_name)
-        parser.add_bpmn_xml(read_xml(source, file_name), filename=file_name)
+            parser.add_dmn_xml(_model_root(dmn_xml, dmn_name, "DMN", DMN_NAMESPACES),
+                               filename=dmn_name)
+        parser.add_bpmn_xml(_model_root(source, file_name, "BPMN 2.0", (BPMN_MODEL_NS,)),
+                            filename=file_name)
         executable = parser.get_process_ids()
         if not executable:
             raise DeploymentError(file_name, "the file has no process marked isExecutable=\"true\"")
@@ -79,6 +109,18 @@ def parse_process(source: str | bytes, file_name: str,
     _defer_service_tasks(spec, subprocess_specs)
     _check_scripts(file_name, spec, subprocess_specs)
     return ParsedProcess(key, spec.description or key, spec, subprocess_specs)
+
+
+def _model_root(source: str | bytes, file_name: str, kind: str, namespaces: tuple[str, ...]) -> Any:
+    # Said here in the model's terms: the schema validation would only report "no matching
+    # global declaration" for a model in another namespace.
+    root = read_xml(source, file_name)
+    name = etree.QName(root)
+    if name.localname != "definitions" or name.namespace not in namespaces:
+        raise DeploymentError(file_name, f"the file is not a {kind} model: its root element is "
+                              f"'{name.localname}' in the namespace '{name.namespace or ''}', "
+                              f"not 'definitions' in {' or '.join(namespaces)}")
+    return root
 
 
 def _defer_service_tasks(spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]) -> None:

@@ -23,10 +23,10 @@ from adapters import registry
 from app.db.models import ProcessDefinition, ProcessDraft, ProcessInstance, utcnow
 from app.engine.deploy import Deployed, deploy_source
 from app.engine.errors import DeploymentError
-from app.engine.parsing import read_xml
+from app.engine.parsing import DMN_NAMESPACES, read_xml
 from app.forms.service import FormNotFound, Schema, load_schema
 
-from .validation import NS, Problem, has_errors, validate_process
+from .validation import BPMN, NS, Problem, has_errors, validate_process
 
 BPMN_DRAFT = "bpmn"
 DMN_DRAFT = "dmn"
@@ -234,6 +234,11 @@ def process_key_of(source: str, translations: gettext.NullTranslations = _ENGLIS
     except DeploymentError as err:
         raise ModelRefused([Problem("", translations.gettext("The file cannot be read: %(reason)s")
                                     % {"reason": err.reason}, source="engine")]) from None
+    if etree.QName(root) != etree.QName(BPMN, "definitions"):
+        raise ModelRefused([Problem("", translations.gettext(
+            "The file is not a BPMN 2.0 model: its root element is %(element)s, not definitions "
+            "in the namespace %(namespace)s.") % {"element": etree.QName(root).text,
+                                                   "namespace": BPMN}, source="engine")])
     processes = root.findall("bpmn:process", NS)
     executable = [p for p in processes if p.get("isExecutable") == "true"] or processes
     if not executable or not executable[0].get("id"):
@@ -249,7 +254,8 @@ def dmn_key_of(source: str, translations: gettext.NullTranslations = _ENGLISH) -
         raise ModelRefused([Problem("", translations.gettext("The file cannot be read: "
                                                              "%(reason)s") % {"reason": err.reason},
                                     source="engine")]) from None
-    if etree.QName(root).localname != "definitions" or not root.get("id"):
+    if etree.QName(root).localname != "definitions" or not root.get("id") \
+            or etree.QName(root).namespace not in DMN_NAMESPACES:
         raise ModelRefused([Problem("", translations.gettext(
             "The file is not a DMN model (definitions with an id)."))])
     return f"{root.get('id')}.dmn"
