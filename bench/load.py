@@ -42,11 +42,13 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +61,7 @@ from sqlalchemy import func, select, text
 from app.access.organisations import load_organisations
 from app.access.scope import viewer_of
 from app.assessment.service import start_assessment
+from app.auth.passwords import hash_password
 from app.auth.service import create_user
 from app.cases.service import register_person
 from app.config import Settings
@@ -109,7 +112,8 @@ def settings_for(url: str, adapters: dict[str, str]) -> Settings:
                     secret_key="load-benchmark-secret", **adapters)  # type: ignore[arg-type]
 
 
-def prepare(services: Services, users: int, cases_per_user: int) -> dict[str, int]:
+def prepare(services: Services, users: int, cases_per_user: int,
+            threads: int) -> dict[str, int]:
     """Accounts and their children's P9 cases, made through the product's services."""
     upgrade(services.settings.database_url)
     with transaction(services.sessions) as session:
@@ -117,42 +121,50 @@ def prepare(services: Services, users: int, cases_per_user: int) -> dict[str, in
     outcome = deploy_directory(services.sessions, services.settings.processes_dir, "bench")
     if outcome.errors:
         raise SystemExit(f"deployment refused: {outcome.errors}")
-    today = today_in_latvia()
-    with transaction(services.sessions) as session:
+    # Every account is made by create_user, but with one argon2 hash of the shared password:
+    # hashing it once per account would add a minute of set-up. Signing in still verifies it.
+    shared_hash = hash_password(PASSWORD)
+    with transaction(services.sessions) as session, \
+            mock.patch("app.auth.service.hash_password", lambda _password: shared_hash):
         for number in range(users):
             centre, _municipality = CENTRES[number % len(CENTRES)]
             create_user(session, username_of(number), f"Slodzes darbinieks {number}", PASSWORD,
                         roles=["caseworker"], groups=["institution"], organisation_code=centre)
-    started = 0
-    for number in range(users):
-        centre, municipality = CENTRES[number % len(CENTRES)]
-        actor = Actor(username_of(number), frozenset({"institution"}))
-        for case in range(cases_per_user):
-            seed = 7_000_000 + number * 100 + case
-            # Born about two years ago, placed ten days ago: the first report is due in about
-            # three months, so no reminder or deadline fires during the run.
-            born = today - timedelta(days=700 + case)
-            with transaction(services.sessions) as session:
-                staff = viewer_of(session, "load-setup", ["caseworker"], ["institution"], centre)
-                child = register_person(
-                    session, staff, given_name=GIVEN_NAMES[(number + case) % len(GIVEN_NAMES)],
-                    family_name=family_name(number), personal_code=valid_personal_code(seed),
-                    birth_date=born, municipality_code=municipality, institution_code=centre)
-                child_id = int(child.id)
-            # The first child waits for the institution to register the placement (as after an
-            # orphan court's message), the others for their periodic report.
-            source = "npais" if case == 0 else "institution"
-            placements.start_placement(
-                services, person_id=child_id, placement_date=today - timedelta(days=10),
-                institution_code=centre, orphan_court_code=f"{municipality}-BT",
-                actor=actor if source == "institution" else Actor("npais"), source=source,
-                decision_reference=f"BT-LOAD-{seed}")
-            started += 1
+    today = today_in_latvia()
+    with ThreadPoolExecutor(threads) as pool:
+        started = sum(pool.map(lambda number: children_of_caseworker(
+            services, number, cases_per_user, today), range(users)))
     run_workers(services)
     with services.sessions() as session:
         open_tasks = session.scalar(select(func.count()).select_from(HumanTask).where(
             HumanTask.status == "open")) or 0
     return {"users": users, "cases": started, "open tasks": open_tasks}
+
+
+def children_of_caseworker(services: Services, number: int, cases: int, today: date) -> int:
+    centre, municipality = CENTRES[number % len(CENTRES)]
+    actor = Actor(username_of(number), frozenset({"institution"}))
+    for case in range(cases):
+        seed = 7_000_000 + number * 100 + case
+        # Born about two years ago, placed ten days ago: the first report is due in about
+        # three months, so no reminder or deadline fires during the run.
+        born = today - timedelta(days=700 + case)
+        with transaction(services.sessions) as session:
+            staff = viewer_of(session, "load-setup", ["caseworker"], ["institution"], centre)
+            child = register_person(
+                session, staff, given_name=GIVEN_NAMES[(number + case) % len(GIVEN_NAMES)],
+                family_name=family_name(number), personal_code=valid_personal_code(seed),
+                birth_date=born, municipality_code=municipality, institution_code=centre)
+            child_id = int(child.id)
+        # The first child waits for the institution to register the placement (as after an
+        # orphan court's message), the others for their periodic report.
+        source = "npais" if case == 0 else "institution"
+        placements.start_placement(
+            services, person_id=child_id, placement_date=today - timedelta(days=10),
+            institution_code=centre, orphan_court_code=f"{municipality}-BT",
+            actor=actor if source == "institution" else Actor("npais"), source=source,
+            decision_reference=f"BT-LOAD-{seed}")
+    return cases
 
 
 def username_of(number: int) -> str:
@@ -310,17 +322,22 @@ class MemorySampler(threading.Thread):
 class Tally:
     """What every simulated caseworker saw; one lock, held only to append."""
 
+    began: float
     lock: threading.Lock = field(default_factory=threading.Lock)
-    latencies: dict[str, list[float]] = field(
+    # per page kind: (when the request was sent, seconds from the run's start; its latency)
+    requests: dict[str, list[tuple[float, float]]] = field(
         default_factory=lambda: {kind: [] for kind in PAGE_KINDS})
     errors: list[str] = field(default_factory=list)
     error_count: int = 0
     cycles: int = 0
     idle: int = 0
 
-    def record(self, kind: str, seconds: float) -> None:
+    def record(self, kind: str, sent: float, seconds: float) -> None:
         with self.lock:
-            self.latencies[kind].append(seconds)
+            self.requests[kind].append((sent - self.began, seconds))
+
+    def latencies(self, kind: str, since: float = 0.0) -> list[float]:
+        return [seconds for sent, seconds in self.requests[kind] if sent >= since]
 
     def error(self, what: str) -> None:
         with self.lock:
@@ -335,9 +352,10 @@ class Unexpected(Exception):
 
 class Caseworker:
     def __init__(self, base: str, number: int, tally: Tally, deadline: float, think: float,
-                 timeout: float) -> None:
+                 timeout: float, delay: float) -> None:
         self.base = base
         self.number = number
+        self.delay = delay
         self.tally = tally
         self.deadline = deadline
         self.think = think
@@ -359,7 +377,7 @@ class Caseworker:
                                          headers=headers)
         except requests.RequestException as err:
             raise Unexpected(f"{kind} {method} {path}: {type(err).__name__}") from err
-        self.tally.record(kind, time.perf_counter() - began)
+        self.tally.record(kind, began, time.perf_counter() - began)
         if method == "GET":
             self.previous = self.base + path
         if response.status_code not in expect:
@@ -368,6 +386,7 @@ class Caseworker:
         return response
 
     def run(self) -> None:
+        time.sleep(self.delay)
         try:
             self.sign_in()
         except Exception as err:  # noqa: BLE001 - every failure is an error of the run
@@ -447,13 +466,16 @@ def report_form() -> dict[str, str]:
             "psychosocial_development": REPORT_TEXT}
 
 
-def run_caseworkers(base: str, users: int, seconds: float, think: float,
-                    timeout: float) -> tuple[Tally, float]:
-    tally = Tally()
+def run_caseworkers(base: str, users: int, seconds: float, think: float, timeout: float,
+                    ramp: float) -> tuple[Tally, float]:
+    """Caseworker n signs in ``ramp * n / users`` seconds after the start (people arrive at
+    work over a while, not all in one second), then works until ``seconds`` have passed."""
     began = time.perf_counter()
+    tally = Tally(began)
     deadline = began + seconds
-    threads = [threading.Thread(target=Caseworker(base, n, tally, deadline, think, timeout).run,
-                                name=f"caseworker-{n}", daemon=True) for n in range(users)]
+    threads = [threading.Thread(
+        target=Caseworker(base, n, tally, deadline, think, timeout, ramp * n / users).run,
+        name=f"caseworker-{n}", daemon=True) for n in range(users)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -557,24 +579,25 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
-def print_pages(tally: Tally, wall: float) -> None:
-    print(f"\n{'page':<16} {'count':>7} {'per s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+def print_pages(tally: Tally, wall: float, since: float = 0.0) -> None:
+    """Per page kind, the requests sent from ``since`` seconds after the start on."""
+    span = wall - since
+    print(f"{'page':<16} {'count':>7} {'per s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
           f" {'max ms':>8}")
-    total = 0
+    every: list[float] = []
     for kind in PAGE_KINDS:
-        values = tally.latencies[kind]
-        total += len(values)
-        if not values:
-            print(f"{kind:<16} {0:>7}")
-            continue
-        print(f"{kind:<16} {len(values):>7} {len(values) / wall:>7.1f} "
-              f"{percentile(values, .50) * 1000:>8.0f} {percentile(values, .95) * 1000:>8.0f} "
-              f"{percentile(values, .99) * 1000:>8.0f} {max(values) * 1000:>8.0f}")
-    every = [v for kind in PAGE_KINDS for v in tally.latencies[kind]]
-    if every:
-        print(f"{'all requests':<16} {total:>7} {total / wall:>7.1f} "
-              f"{percentile(every, .50) * 1000:>8.0f} {percentile(every, .95) * 1000:>8.0f} "
-              f"{percentile(every, .99) * 1000:>8.0f} {max(every) * 1000:>8.0f}")
+        values = tally.latencies(kind, since)
+        every.extend(values)
+        print(_row(kind, values, span))
+    print(_row("all requests", every, span))
+
+
+def _row(label: str, values: list[float], span: float) -> str:
+    if not values:
+        return f"{label:<16} {0:>7}"
+    return (f"{label:<16} {len(values):>7} {len(values) / span:>7.1f} "
+            f"{percentile(values, .50) * 1000:>8.0f} {percentile(values, .95) * 1000:>8.0f} "
+            f"{percentile(values, .99) * 1000:>8.0f} {max(values) * 1000:>8.0f}")
 
 
 def mib(value: int) -> str:
@@ -591,9 +614,13 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200, help="simulated caseworkers (200)")
     parser.add_argument("--seconds", type=float, default=120.0,
                         help="length of the web phase; 0 skips it (120)")
+    parser.add_argument("--ramp", type=float, default=30.0,
+                        help="seconds over which the caseworkers sign in, one after another (30)")
     parser.add_argument("--think", type=float, default=0.0,
                         help="seconds a caseworker waits between tasks (0)")
     parser.add_argument("--cases-per-user", type=int, default=3, help="children per caseworker")
+    parser.add_argument("--setup-threads", type=int, default=4,
+                        help="threads making the cases during the set-up (4)")
     parser.add_argument("--app-workers", type=int, default=4, help="gunicorn --workers (4)")
     parser.add_argument("--app-threads", type=int, default=4, help="gunicorn --threads (4)")
     parser.add_argument("--workers", type=int, default=2,
@@ -626,7 +653,7 @@ def main() -> None:
 
 def run(args: argparse.Namespace, services: Services, procs: Processes) -> None:
     began = time.perf_counter()
-    made = prepare(services, args.users, args.cases_per_user)
+    made = prepare(services, args.users, args.cases_per_user, args.setup_threads)
     pmlp_persons = register_pmlp_persons(services)
     print(f"set-up: {made['users']} caseworkers in {len(CENTRES)} centres, {made['cases']} P9 "
           f"cases, {made['open tasks']} open tasks ({time.perf_counter() - began:.0f} s)",
@@ -659,7 +686,8 @@ def web_phase(args: argparse.Namespace, services: Services, procs: Processes) ->
     sampler.start()
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     load_before = os.getloadavg()[0]
-    tally, wall = run_caseworkers(base, args.users, args.seconds, args.think, args.timeout)
+    tally, wall = run_caseworkers(base, args.users, args.seconds, args.think, args.timeout,
+                                  args.ramp)
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
     load_after = os.getloadavg()[0]
     sampler.stop.set()
@@ -673,9 +701,13 @@ def web_phase(args: argparse.Namespace, services: Services, procs: Processes) ->
     for worker in workers:
         procs.stop(worker)
 
-    print(f"\n== Web: {args.users} caseworkers, {wall:.1f} s, think time {args.think:g} s; "
-          f"load average {load_before:.1f} -> {load_after:.1f}")
+    print(f"\n== Web: {args.users} caseworkers, {wall:.1f} s, think time {args.think:g} s, "
+          f"sign-ins spread over the first {args.ramp:g} s; load average {load_before:.1f} -> "
+          f"{load_after:.1f}\n\nthe whole run:")
     print_pages(tally, wall)
+    if 0 < args.ramp < wall:
+        print(f"\nafter the ramp-up (requests sent from {args.ramp:g} s on):")
+        print_pages(tally, wall, since=args.ramp)
     completed = count_rows(services, COMPLETED_BY_CASEWORKERS) - completed_before
     jobs_done = count_rows(services, "SELECT count(*) FROM job WHERE status = 'done'") - jobs_before
     print(f"\ntasks completed: {tally.cycles} by the clients, {completed} in the database; "
