@@ -493,14 +493,16 @@ _GUARDED_METHODS: dict[tuple[type, str], Callable[..., Any]] = {
 }
 
 # Attributes of classes themselves.  Everything else on a class is refused: `str.ljust('', n)`
-# would be an unbound method that skips every instance check.
+# would be an unbound method that skips every instance check.  Not `today`: CPython's
+# date.today() imports the time module, which a script's builtins cannot do.
 _CLASS_ATTRIBUTES: dict[type, frozenset[str]] = {
-    date: frozenset({"today", "fromisoformat"}),
-    datetime: frozenset({"now", "today", "fromisoformat", "combine"}),
+    date: frozenset({"fromisoformat"}),
+    datetime: frozenset({"now", "fromisoformat", "combine"}),
     timezone: frozenset({"utc"}),
 }
 
-_REFUSAL_HINTS = {"format": "; use an f-string instead", "format_map": "; use an f-string instead"}
+_REFUSAL_HINTS = {"format": "; use an f-string instead", "format_map": "; use an f-string instead",
+                  "today": "; use datetime.now(timezone.utc)"}
 
 
 @functools.lru_cache(maxsize=256)
@@ -846,8 +848,13 @@ class _ScriptPolicy(RestrictingNodeTransformer):
 def _compile_error_message(error: SyntaxError) -> str:
     # compile_restricted raises SyntaxError(tuple_of_messages); compile() its own SyntaxError.
     if error.args and isinstance(error.args[0], tuple):
-        return "; ".join(error.args[0])
+        return "; ".join(_shortened(message) for message in error.args[0])
     return f"Line {error.lineno}: {error.msg}"
+
+
+def _shortened(message: str, limit: int = 300) -> str:
+    # RestrictedPython quotes the whole statement: a long line would fill the incident.
+    return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
 @functools.lru_cache(maxsize=4096)
