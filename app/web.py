@@ -13,17 +13,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import psycopg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, Response, current_app, jsonify, render_template, request, session
 from flask_babel import Babel, gettext
 from flask_login import LoginManager, current_user
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from app import services_of
 from app.api.auth import require_credentials_header
-from app.api.errors import http_error_response, is_api_path
+from app.api.errors import error_response, http_error_response, is_api_path
+from app.api.errors import language as api_language
 from app.auth.service import SignedInUser, display_name_of, load_user
 from app.domain.calendar import format_lv, format_lv_datetime
 from app.engine.errors import (
@@ -85,6 +87,8 @@ def register_web(app: Flask) -> None:
     app.register_error_handler(EngineError, _engine_error)
     app.register_error_handler(FormNotFound, _form_not_found)
     app.register_error_handler(HTTPException, _http_error)
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.register_error_handler(unavailable, _database_unavailable)
 
     from app.api.views import bp as api_bp
     from app.areas import area_modules
@@ -315,6 +319,30 @@ def _http_message(err: HTTPException) -> str:
     if err.code is not None and err.code >= 500:
         return gettext("Something went wrong on our side. Please try again later.")
     return gettext("The request could not be understood.")
+
+
+# The database cannot be reached (a restart, a failover): SQLAlchemy's error, or the driver's
+# own from an engine step on its raw connection.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, psycopg.OperationalError)
+DATABASE_UNAVAILABLE_TEXT = {
+    "lv": "Datubāze pašlaik nav pieejama. Lūdzu, mēģiniet vēlreiz pēc brīža.",
+    "en": "The database is not available at the moment. Please try again in a little while.",
+}
+
+
+def _database_unavailable(err: Exception) -> Response:
+    # Neither the page layout nor the reader's language can be read without the database, so
+    # the answer is a short text in both languages, Latvian first; the request may be repeated.
+    log.warning("database unavailable on %s %s (%s)", request.method, request.path,
+                type(err).__name__)
+    headers = {"Retry-After": "30"}
+    if is_api_path(request.path):
+        response = error_response(503, "database_unavailable",
+                                  DATABASE_UNAVAILABLE_TEXT[api_language()])
+        response.headers.update(headers)
+        return response
+    return Response("\n".join(DATABASE_UNAVAILABLE_TEXT.values()) + "\n", 503, headers,
+                    mimetype="text/plain")
 
 
 def error_page(status: int, message: str) -> tuple[str, int]:

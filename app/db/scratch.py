@@ -10,13 +10,17 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 
 @contextmanager
 def scratch_database(server_url: str, prefix: str = "dicase_scratch") -> Iterator[str]:
     """Create an empty database on the server ``server_url`` names, yield its URL, drop it."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    # No pool: a server restarted meanwhile (tests/reliability) must not leave the DROP a dead
+    # connection.
+    admin = create_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT",
+                          poolclass=NullPool)
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))

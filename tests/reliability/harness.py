@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session
 
 from app.config import PROJECT_ROOT
 from app.db import transaction
-from app.db.models import Job, ProcessInstance
+from app.db.models import Incident, Job, ProcessInstance
 from app.engine.deploy import deploy_source
 from app.services import Services
+
+from .consistency import check_instances
 
 PROBE = "reliability_probe"
 REVIEWERS = "testers"
@@ -207,3 +209,25 @@ def check_side_effects(session: Session, npais_url: str) -> SideEffects:
     problems += [f"{case} got {notice} without a done job" for case, notice in by_notice
                  if (case, notice) not in expected]
     return SideEffects(len(records), sum(counts["received"].values()), problems)
+
+
+def verify_run(services: Services, npais_url: str, instances: int) -> dict[str, Any]:
+    """What a run of ``instances`` probe instances must leave behind, whatever was killed or
+    restarted meanwhile; the figures for the report."""
+    with services.sessions() as session:
+        consistency = check_instances(session)
+        side_effects = check_side_effects(session, npais_url)
+        incidents = session.scalar(select(func.count()).select_from(Incident))
+        keys = session.scalar(select(func.count(func.distinct(ProcessInstance.business_key))))
+        retaken = session.scalar(select(func.count()).select_from(Job).where(Job.attempts > 1))
+    assert consistency.problems == [], consistency.problems[:20]
+    assert side_effects.problems == [], side_effects.problems[:20]
+    assert dict(consistency.instances) == {"completed": instances}
+    assert keys == instances  # no instance started twice
+    assert (consistency.tasks_completed, consistency.jobs_done, consistency.timers_fired) == (
+        instances, 2 * instances, instances)
+    assert side_effects.applied == 2 * instances
+    assert incidents == 0
+    return {"summary": consistency.summary(), "attempts": consistency.job_attempts,
+            "retaken": retaken, "received": side_effects.received,
+            "applied": side_effects.applied}

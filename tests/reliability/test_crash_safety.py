@@ -12,23 +12,22 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.db.migrate import upgrade
-from app.db.models import Incident, Job, ProcessInstance
+from app.db.models import Job
 from app.db.scratch import reachable_server_version, scratch_database
 from app.services import Services, build_services
 from tests.conftest import make_settings
 
-from .consistency import check_instances
 from .harness import (
     WORKER,
     Crew,
     caseworkers_command,
-    check_side_effects,
     child_environment,
     deploy_probe,
     instance_counts,
+    verify_run,
     wait_for,
 )
 
@@ -40,27 +39,6 @@ def _hold_calls(npais_url: str, count: int, delay: float) -> None:
     requests.post(f"{npais_url}/_control/faults",
                   json={"mode": "slow", "count": count, "delay": delay},
                   timeout=5).raise_for_status()
-
-
-def _verify(services: Services, npais_url: str, instances: int) -> dict[str, Any]:
-    """Everything the run must leave behind; the figures for the report."""
-    with services.sessions() as session:
-        consistency = check_instances(session)
-        side_effects = check_side_effects(session, npais_url)
-        incidents = session.scalar(select(func.count()).select_from(Incident))
-        keys = session.scalar(select(func.count(func.distinct(ProcessInstance.business_key))))
-        retaken = session.scalar(select(func.count()).select_from(Job).where(Job.attempts > 1))
-    assert consistency.problems == [], consistency.problems[:20]
-    assert side_effects.problems == [], side_effects.problems[:20]
-    assert dict(consistency.instances) == {"completed": instances}
-    assert keys == instances  # no instance started twice
-    assert (consistency.tasks_completed, consistency.jobs_done, consistency.timers_fired) == (
-        instances, 2 * instances, instances)
-    assert side_effects.applied == 2 * instances
-    assert incidents == 0
-    return {"summary": consistency.summary(), "attempts": consistency.job_attempts,
-            "retaken": retaken, "received": side_effects.received,
-            "applied": side_effects.applied}
 
 
 def test_a_worker_killed_mid_call_leaves_every_instance_consistent(
@@ -93,7 +71,7 @@ def test_a_worker_killed_mid_call_leaves_every_instance_consistent(
         crew.stop_all()
     time.sleep(1.6)  # the dead worker's held calls reach NPAIS too, and must change nothing
 
-    figures = _verify(services, npais, instances)
+    figures = verify_run(services, npais, instances)
     with services.sessions() as session:
         attempts = dict(session.execute(select(Job.id, Job.attempts)
                                         .where(Job.id.in_(in_flight))).all())
@@ -125,13 +103,15 @@ def test_a_few_thousand_instances_while_processes_are_killed_at_random(
                      "caseworkers": caseworkers_command(instances)},
                     child_environment(url, npais, lease_seconds=2.0), tmp_path)
         began = time.monotonic()
-        deadline = began + max(900.0, instances * 0.6)
+        deadline = began + max(1200.0, instances * 0.8)
         try:
             for name in crew.commands:
                 crew.start(name)
             while _completed(services) < instances:
                 assert time.monotonic() < deadline, f"{instance_counts_text(services)} at the deadline"
-                time.sleep(rng.uniform(0.5, 3.0))
+                # A kill every few seconds: each process is killed about every twenty seconds,
+                # and the others work on meanwhile.
+                time.sleep(rng.uniform(2.0, 10.0))
                 if rng.random() < 0.5:
                     _hold_calls(npais, rng.randint(1, 6), rng.uniform(0.2, 1.0))
                 victim = rng.choice(sorted(crew.running))
@@ -144,7 +124,7 @@ def test_a_few_thousand_instances_while_processes_are_killed_at_random(
             crew.stop_all()
         took = time.monotonic() - began
         time.sleep(1.2)  # calls still held by NPAIS for a killed worker arrive, and change nothing
-        figures = _verify(services, npais, instances)
+        figures = verify_run(services, npais, instances)
         services.db.dispose()
     print(f"\ncrash safety (seed {seed}): {instances} instances in {took:.0f} s; "
           f"kills {dict(crew.kills)}; {figures['summary']}; {figures['retaken']} jobs taken over "
