@@ -25,7 +25,7 @@ from tests.opendata.regeneration_world import (
 )
 from tests.web.conftest import PASSWORD, app, web_services
 
-from .test_caseworker_flow import ARGS, CHROMIUM, SCREENSHOTS, served, sign_in
+from .test_caseworker_flow import ARGS, CHROMIUM, SCREENSHOTS, served, sign_in, sign_out
 
 __all__ = ["app", "served", "web_services"]
 
@@ -76,7 +76,7 @@ def test_the_statistician_publishes_and_a_reader_sees_the_chart_and_the_table(
         expect(page.locator(".flashes")).to_contain_text("Skaitļi tūlīt tiks publicēti")
         settle(web_services)
         assert set(statuses(web_services, iid).values()) == {"published"}
-        page.get_by_role("button", name="Iziet").click()
+        sign_out(page)
 
         # A reader without an account.
         reader = browser.new_page(locale="lv-LV", viewport={"width": 1280, "height": 900})

@@ -33,6 +33,7 @@ from .test_caseworker_flow import (  # noqa: F401
     SCREENSHOTS,
     served,
     sign_in,
+    sign_out,
 )
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
@@ -152,7 +153,7 @@ def test_the_expert_interviews_over_two_sittings_and_the_supervisor_approves(
         expect(page.get_by_role("link", name=REVIEW)).to_have_count(0)
         assert _open_elements(web_services, iid) == [("review", "planning_region_supervisor")]
 
-        page.get_by_role("button", name="Iziet").click()
+        sign_out(page)
         sign_in(page, served, "regvad")
         page.get_by_role("link", name="Manām grupām").click()
         page.get_by_role("link", name=REVIEW).click()

@@ -35,6 +35,7 @@ from .test_caseworker_flow import (  # noqa: F401
     SCREENSHOTS,
     served,
     sign_in,
+    sign_out,
 )
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
@@ -158,7 +159,7 @@ def test_the_social_worker_places_a_person_after_a_full_home_is_refused(
         expect(stays).to_contain_text("10.03.2026")
         expect(stays).to_contain_text("joprojām")
         # Jelgava's social service sees neither the person's task nor can open it.
-        page.get_by_role("button", name="Iziet").click()
+        sign_out(page)
         sign_in(page, served, "jelgava")
         page.get_by_role("link", name="Manām grupām").click()
         expect(page).to_have_url(re.compile("tab=group"))
@@ -218,7 +219,7 @@ def test_the_ministry_returns_a_monthly_report_for_correction_with_a_reason(
         expect(page.get_by_role("link", name=CORRECT)).to_have_count(0)
 
         # The municipality finds the correction task with the ministry's reason.
-        page.get_by_role("button", name="Iziet").click()
+        sign_out(page)
         sign_in(page, served, "soc")
         page.goto(f"{served}/inbox?tab=group")
         page.get_by_role("link", name=CORRECT).click()

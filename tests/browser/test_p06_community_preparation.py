@@ -33,6 +33,7 @@ from .test_caseworker_flow import (  # noqa: F401
     SCREENSHOTS,
     served,
     sign_in,
+    sign_out,
 )
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
@@ -111,7 +112,7 @@ def test_staff_assess_the_mentor_logs_and_the_case_file_shows_the_progress(
         with web_services.sessions() as session:
             stored = service.assessments_of(session, [iid])
         assert [a.assessed_on for a in stored] == [earlier, today_in_latvia()]
-        page.get_by_role("button", name="Iziet").click()
+        sign_out(page)
 
         # The mentor adds a log entry.
         sign_in(page, served, "mentors")

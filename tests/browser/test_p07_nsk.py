@@ -26,6 +26,7 @@ from .test_caseworker_flow import (  # noqa: F401
     SCREENSHOTS,
     served,
     sign_in,
+    sign_out,
 )
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
@@ -103,7 +104,7 @@ def test_the_ministry_returns_the_nsk_report_and_approves_the_correction(
         expect(page.locator("#nsk-status")).to_contain_text("atgriezts labošanai")
 
         # The municipality reads the reason, has the person checked again and confirms.
-        page.get_by_role("button", name="Iziet").click()
+        sign_out(page)
         sign_in(page, served, "soc")
         page.goto(f"{served}/persons/{person_id}")
         panel = page.locator("section[aria-labelledby=nsk-panel-title]")
@@ -124,7 +125,7 @@ def test_the_ministry_returns_the_nsk_report_and_approves_the_correction(
         assert _versions(web_services, iid) == [(1, "returned", 8500), (2, "submitted", 8500)]
 
         # The ministry approves the corrected version.
-        page.get_by_role("button", name="Iziet").click()
+        sign_out(page)
         sign_in(page, served, "ministrija")
         _open_from_group_tab(page, served, REVIEW)
         _choose(page, "review_decision", "APPROVE")
