@@ -232,15 +232,22 @@ def simulators() -> Iterator[dict[str, str]]:
             proc.wait()
 
 
-def product_env(url: str, adapters: dict[str, str]) -> dict[str, str]:
-    """The environment of the app and the workers: the production settings of the Dockerfile,
-    except secure cookies (plain HTTP on 127.0.0.1 here)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DICASE_")}
+def product_env(url: str, adapters: dict[str, str], log_dir: Path) -> dict[str, str]:
+    """The environment of the app and the workers: the production settings of the Dockerfile
+    (JSON logs, request metrics shared by the gunicorn workers), except secure cookies (plain
+    HTTP on 127.0.0.1 here)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("DICASE_") and k != "PROMETHEUS_MULTIPROC_DIR"}
     env.update({"DICASE_DATABASE_URL": url, "DICASE_SECRET_KEY": "load-benchmark-secret",
                 "DICASE_START_SIMULATORS": "0", "DICASE_IN_PROCESS_WORKERS": "0",
-                "DICASE_SECURE_COOKIES": "0"})
+                "DICASE_SECURE_COOKIES": "0", "DICASE_LOG_FORMAT": "json",
+                "PROMETHEUS_MULTIPROC_DIR": str(log_dir / "metrics")})
     env.update({f"DICASE_{key.upper()}": value for key, value in adapters.items()})
     return env
+
+
+def worker_command(job_threads: int) -> list[str]:
+    return [str(BIN / "dicase"), "worker", "--jobs", str(job_threads), "--timers", "1"]
 
 
 def free_port() -> int:
@@ -279,6 +286,17 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used so far."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    # utime and stime are the 14th and 15th fields; after the command's ")" they are 12th, 13th
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def children_of(pid: int) -> list[int]:
     found: list[int] = []
     try:
@@ -292,7 +310,7 @@ def children_of(pid: int) -> list[int]:
 
 class MemorySampler(threading.Thread):
     """Every half second: the gunicorn master's and its workers' RSS summed, and the worker
-    processes' RSS summed; keeps the peaks."""
+    processes' RSS summed; keeps the peaks, and the CPU time each process used meanwhile."""
 
     def __init__(self, gunicorn_pid: int, worker_pids: list[int]) -> None:
         super().__init__(daemon=True)
@@ -302,10 +320,23 @@ class MemorySampler(threading.Thread):
         self.peak_app = self.peak_workers = 0
         self.peak_app_processes = 0
         self.samples: list[int] = []
+        self.cpu_first: dict[int, float] = {}
+        self.cpu_last: dict[int, float] = {}
+
+    def cpu_used(self, pids: set[int]) -> float:
+        return sum(self.cpu_last[pid] - self.cpu_first[pid] for pid in pids & set(self.cpu_last))
+
+    def app_pids(self) -> set[int]:
+        return set(self.cpu_last) - set(self.worker_pids)
 
     def run(self) -> None:
         while not self.stop.is_set():
             pids = [self.gunicorn_pid, *children_of(self.gunicorn_pid)]
+            for pid in pids + self.worker_pids:
+                used = cpu_seconds(pid)
+                if used:
+                    self.cpu_first.setdefault(pid, used)
+                    self.cpu_last[pid] = used
             app = sum(rss_bytes(pid) for pid in pids)
             workers = sum(rss_bytes(pid) for pid in self.worker_pids)
             self.samples.append(app)
@@ -536,14 +567,14 @@ class JobRun:
         return (self.done - 1) / self.busy if self.busy > 0 else 0.0
 
 
-def time_workers(services: Services, procs: Processes, count: int, job_ids: list[int],
-                 budget: float) -> JobRun:
+def time_workers(services: Services, procs: Processes, count: int, job_threads: int,
+                 job_ids: list[int], budget: float) -> JobRun:
     """Start ``count`` worker processes and wait until every job in ``job_ids`` has ended."""
     low, high = job_ids[0], job_ids[-1]
     query = text("SELECT status, count(*) FROM job WHERE id BETWEEN :low AND :high "
                  "GROUP BY status")
     began = time.perf_counter()
-    workers = [procs.start(f"job-worker-{count}-{i}", [str(BIN / "dicase"), "worker"])
+    workers = [procs.start(f"job-worker-{count}-{i}", worker_command(job_threads))
                for i in range(count)]
     first_done = None
     wall = budget
@@ -600,6 +631,40 @@ def _row(label: str, values: list[float], span: float) -> str:
             f"{percentile(values, .99) * 1000:>8.0f} {max(values) * 1000:>8.0f}")
 
 
+_REQUEST_LINE = re.compile(r"^(GET|POST) \S+ (\S+) (\d{3}) ([\d.]+) ms$")
+
+
+def app_request_times(log_file: Path) -> dict[str, list[float]]:
+    """Seconds each request spent inside the app, by method and endpoint, read from the app's own
+    request log (JSON lines of ``dicase.requests``): the time from the first to the last of
+    Flask's hooks, without the wait in gunicorn's queue."""
+    found: dict[str, list[float]] = {}
+    for line in log_file.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.startswith("{"):
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("logger") != "dicase.requests":
+            continue
+        match = _REQUEST_LINE.match(str(entry.get("message", "")))
+        if match:
+            method, endpoint, _status, ms = match.groups()
+            found.setdefault(f"{method} {endpoint}", []).append(float(ms) / 1000)
+    return found
+
+
+def print_app_times(times: dict[str, list[float]]) -> None:
+    print(f"{'route (in the app)':<22} {'count':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+          f" {'max ms':>8}")
+    for route in sorted(times, key=lambda r: -len(times[r])):
+        values = times[route]
+        print(f"{route:<22} {len(values):>7} {percentile(values, .50) * 1000:>8.0f} "
+              f"{percentile(values, .95) * 1000:>8.0f} {percentile(values, .99) * 1000:>8.0f} "
+              f"{max(values) * 1000:>8.0f}")
+
+
 def mib(value: int) -> str:
     return f"{value / 2**20:,.0f} MiB"
 
@@ -625,6 +690,8 @@ def main() -> None:
     parser.add_argument("--app-threads", type=int, default=4, help="gunicorn --threads (4)")
     parser.add_argument("--workers", type=int, default=2,
                         help="`dicase worker` processes during the web phase (2)")
+    parser.add_argument("--job-threads", type=int, default=2,
+                        help="`dicase worker --jobs`, as docker/compose.yaml runs it (2)")
     parser.add_argument("--jobs", type=int, default=600,
                         help="jobs per run of the job phase; 0 skips it (600)")
     parser.add_argument("--job-workers", default="1,2",
@@ -642,7 +709,7 @@ def main() -> None:
     with scratch_database(args.pg_server, "dicase_bench_load") as url, \
             simulators() as adapters:
         services = build_services(settings_for(url, adapters))
-        procs = Processes(log_dir, product_env(url, adapters))
+        procs = Processes(log_dir, product_env(url, adapters, log_dir))
         try:
             run(args, services, procs)
         finally:
@@ -672,14 +739,17 @@ COMPLETED_BY_CASEWORKERS = ("SELECT count(*) FROM human_task WHERE status = 'com
 def web_phase(args: argparse.Namespace, services: Services, procs: Processes) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    workers = [procs.start(f"worker-{i}", [str(BIN / "dicase"), "worker"])
+    workers = [procs.start(f"worker-{i}", worker_command(args.job_threads))
                for i in range(args.workers)]
+    # The image's command (docker/Dockerfile), on a free loopback port and with the sizes asked.
     gunicorn = procs.start("gunicorn", [
-        str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(args.app_workers),
+        str(BIN / "gunicorn"), "--config", "docker/gunicorn.conf.py",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(args.app_workers),
         "--threads", str(args.app_threads), "app.wsgi:application"])
     ready = wait_until_serving(base, gunicorn)
     print(f"gunicorn: {args.app_workers} workers x {args.app_threads} threads, serving after "
-          f"{ready:.1f} s; {args.workers} `dicase worker` processes", flush=True)
+          f"{ready:.1f} s; {args.workers} worker processes "
+          f"({' '.join(worker_command(args.job_threads)[1:])})", flush=True)
     jobs_before = count_rows(services, "SELECT count(*) FROM job WHERE status = 'done'")
     completed_before = count_rows(services, COMPLETED_BY_CASEWORKERS)
     sampler = MemorySampler(gunicorn.pid, [w.pid for w in workers])
@@ -715,6 +785,16 @@ def web_phase(args: argparse.Namespace, services: Services, procs: Processes) ->
     print(f"jobs done by the workers during the run: {jobs_done}; left ready: "
           f"{count_rows(services, 'SELECT count(*) FROM job WHERE status = ' + repr('ready'))}; "
           f"incidents: {count_rows(services, 'SELECT count(*) FROM incident')}")
+    print("\ntime inside the app (its request log; the rest of a page's time above is the wait "
+          "in gunicorn's queue and the network):")
+    print_app_times(app_request_times(procs.log_dir / "gunicorn.log"))
+    requests_sent = sum(len(tally.requests[kind]) for kind in PAGE_KINDS)
+    app_cpu = sampler.cpu_used(sampler.app_pids())
+    workers_cpu = sampler.cpu_used({w.pid for w in workers})
+    if requests_sent:
+        print(f"\nCPU used by the app: {app_cpu:.0f} s ({app_cpu / requests_sent * 1000:.0f} ms "
+              f"per request, {app_cpu / wall:.2f} cores); by the worker processes: "
+              f"{workers_cpu:.0f} s ({workers_cpu / wall:.2f} cores)")
     print(f"errors: {tally.error_count}")
     for line in tally.errors[:5]:
         print(f"  {line}")
@@ -738,7 +818,8 @@ def job_phase(args: argparse.Namespace, services: Services, procs: Processes,
         print(f"\njob phase: {len(job_ids)} register-check jobs enqueued "
               f"({time.perf_counter() - began:.0f} s); starting {count} worker process(es)",
               flush=True)
-        runs.append(time_workers(services, procs, count, job_ids, budget=600))
+        runs.append(time_workers(services, procs, count, args.job_threads, job_ids,
+                                 budget=600))
     print(f"\n== Jobs: P1 register checks (PMLP simulator), {args.jobs} per run")
     print(f"{'processes':>9} {'jobs':>6} {'done':>6} {'incid.':>6} {'all done s':>10} "
           f"{'jobs/s':>7} {'first s':>8} {'steady jobs/s':>13}")
