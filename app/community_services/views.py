@@ -242,6 +242,10 @@ def correct_form(record_id: int) -> str:
 @login_required
 def correct(record_id: int) -> BaseResponse:
     viewer = current_viewer()
+    with services_of(current_app).sessions() as session:
+        # Refused before the write transaction: on SQLite the refusal's access-log line could
+        # not be written while that transaction holds the database's write lock.
+        _own_rejected(session, viewer, record_id)
     with transaction(services_of(current_app).sessions) as session:
         record = _own_rejected(session, viewer, record_id)
         month = record.period_from
