@@ -94,6 +94,8 @@ def child(child_id: int) -> ResponseReturnValue:
 @login_required
 def start_match(child_id: int) -> ResponseReturnValue:
     viewer = _reader("adoption_child", child_id)
+    if not service.may_change(viewer):
+        abort(403)  # auditors read the register but never start a search
     services = services_of(current_app)
     with services.sessions() as db:
         card = readable_child(db, viewer, child_id)
