@@ -39,6 +39,7 @@ AREAS = (
     "app.adoption",
     "app.region_data",
     "app.opendata",
+    "app.reports",
 )
 
 

@@ -1,0 +1,53 @@
+"""Date arithmetic the reports need, written once for SQLite and PostgreSQL.
+
+SQLite keeps dates and timestamps as ISO text and has no date type, PostgreSQL has both; each
+construct here compiles to what its dialect understands, so a source writes ``days_between(a, b)``
+or ``month_of(d)`` and the database does the work inside its GROUP BY.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Integer, String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class days_between(FunctionElement[int]):
+    """Whole days from the first date (or timestamp) to the second: ``later - earlier``."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
+    earlier, later = list(element.clauses)
+    return (f"CAST(julianday(date({compiler.process(later, **kw)})) "
+            f"- julianday(date({compiler.process(earlier, **kw)})) AS INTEGER)")
+
+
+@compiles(days_between, "postgresql")
+def _days_between_pg(element: days_between, compiler: Any, **kw: Any) -> str:
+    earlier, later = list(element.clauses)
+    return (f"(CAST({compiler.process(later, **kw)} AS DATE) "
+            f"- CAST({compiler.process(earlier, **kw)} AS DATE))")
+
+
+class month_of(FunctionElement[str]):
+    """``YYYY-MM`` of a date or timestamp (the period label of a monthly report)."""
+
+    type = String()
+    inherit_cache = True
+    name = "month_of"
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element: month_of, compiler: Any, **kw: Any) -> str:
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(month_of, "postgresql")
+def _month_of_pg(element: month_of, compiler: Any, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
