@@ -351,7 +351,8 @@ class SoapSystem:
 
     def _fault_detail_code(self, fault: zeep.exceptions.Fault) -> str | None:
         detail = fault.detail
-        if detail is None:
+        # zeep hands over the raw body as bytes when an HTTP 500 answer is no SOAP fault at all.
+        if not isinstance(detail, etree._Element):
             return None
         namespace = etree.QName(self.fault_detail).namespace
         code = detail.findtext(f"{self.fault_detail}/{{{namespace}}}Code")
