@@ -2,28 +2,32 @@
 with PostgreSQL and `dicase worker` processes, all real processes on 127.0.0.1.
 
     python bench/load.py                       # 200 caseworkers for 120 s, then the job phase
-    python bench/load.py --users 50 --seconds 30 --jobs 200
-    python bench/load.py --jobs 0              # the web load only
+    python bench/load.py --users 50 --seconds 60 --ramp 10 --jobs 200
+    python bench/load.py --jobs 0              # the web phase only
     python bench/load.py --seconds 0           # the job phase only
 
 Set-up (untimed): a scratch PostgreSQL database, migrated, organisations loaded, processes
 deployed; N caseworker accounts spread over the five state social care centres (VSAC), each
-with a few children in P9 (out-of-family care) started through the product's service: some
-waiting for the institution to register the placement, the others for their periodic report.
+with a few children in P9 (out-of-family care) started through the product's service: the
+first waiting for the institution to register the placement, the others for their periodic
+report.
 
-Web phase: gunicorn serves ``app.wsgi:application`` (as docker/Dockerfile runs it) with K
-worker processes, W ``dicase worker`` processes run the jobs and timers, the simulators of the
-external systems run in a process of their own. Each simulated caseworker signs in (the form
-with its CSRF token), then repeats: the inbox, the inbox filtered to one of their children, a
-task, the child's case file, claim, complete with valid form data, back to the inbox. A
-completed periodic report hands three jobs (NPAIS, SOPA, the receipts) to the workers, whose
-next report appears once they have run. Printed per page kind: count, throughput, p50/p95/p99;
-the errors (any answer that is not the expected one); the app's peak memory (the gunicorn
-processes' RSS summed, from /proc).
+Web phase: gunicorn serves ``app.wsgi:application`` with the image's settings
+(docker/gunicorn.conf.py, JSON logs, shared request metrics) and K worker processes; W ``dicase
+worker`` processes run the jobs and timers as docker/compose.yaml runs them; the simulators of
+the external systems run in a process of their own. Each simulated caseworker signs in (the form
+with its CSRF token; the sign-ins are spread over a ramp-up), then repeats until the time is up:
+the inbox, the inbox filtered to their own children, a task, the child's case file, claim,
+complete with valid form data, back to the inbox. A completed periodic report hands three jobs
+(NPAIS, SOPA, the receipts) to the workers, after which the child's next report appears.
+Printed per page kind: count, throughput, p50/p95/p99 as the client saw them; the time inside
+the app per route (from the app's own request log); the errors (any answer that is not the
+expected one, or none within the timeout); the app's peak memory (the gunicorn processes' RSS
+summed, from /proc) and its CPU time per request.
 
 Job phase: with no worker running, M P1 (adult needs assessment) instances are started, each
-waiting at its register check (a SOAP call to the PMLP simulator); then 1, then 2 ``dicase
-worker`` processes are started and timed until every one of those jobs is done.
+waiting at its register check (a SOAP call to the PMLP simulator); then 1, then 2 worker
+processes are started and timed until every one of those jobs has ended.
 
 Prints figures; asserts nothing about them.
 """
@@ -360,6 +364,7 @@ class Tally:
         default_factory=lambda: {kind: [] for kind in PAGE_KINDS})
     errors: list[str] = field(default_factory=list)
     error_count: int = 0
+    timeouts: int = 0
     cycles: int = 0
     idle: int = 0
 
@@ -370,15 +375,20 @@ class Tally:
     def latencies(self, kind: str, since: float = 0.0) -> list[float]:
         return [seconds for sent, seconds in self.requests[kind] if sent >= since]
 
-    def error(self, what: str) -> None:
+    def error(self, what: str, timed_out: bool = False) -> None:
         with self.lock:
             self.error_count += 1
+            self.timeouts += timed_out
             if len(self.errors) < 10:
                 self.errors.append(what)
 
 
 class Unexpected(Exception):
-    """An answer that is not the one a working app gives; counted as an error."""
+    """An answer that is not the one a working app gives, or none in time; an error."""
+
+    def __init__(self, message: str, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 class Caseworker:
@@ -407,7 +417,8 @@ class Caseworker:
                                          allow_redirects=False, timeout=self.timeout,
                                          headers=headers)
         except requests.RequestException as err:
-            raise Unexpected(f"{kind} {method} {path}: {type(err).__name__}") from err
+            raise Unexpected(f"{kind} {method} {path}: {type(err).__name__}",
+                             timed_out=isinstance(err, requests.Timeout)) from err
         self.tally.record(kind, began, time.perf_counter() - began)
         if method == "GET":
             self.previous = self.base + path
@@ -421,13 +432,13 @@ class Caseworker:
         try:
             self.sign_in()
         except Exception as err:  # noqa: BLE001 - every failure is an error of the run
-            self.tally.error(_describe(err))
+            self.tally.error(_describe(err), isinstance(err, Unexpected) and err.timed_out)
             return
         while time.perf_counter() < self.deadline:
             try:
                 self.one_task()
             except Exception as err:  # noqa: BLE001 - every failure is an error of the run
-                self.tally.error(_describe(err))
+                self.tally.error(_describe(err), isinstance(err, Unexpected) and err.timed_out)
             if self.think:
                 time.sleep(self.think)
 
@@ -610,9 +621,10 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
-def print_pages(tally: Tally, wall: float, since: float = 0.0) -> None:
-    """Per page kind, the requests sent from ``since`` seconds after the start on."""
-    span = wall - since
+def print_pages(tally: Tally, seconds: float, since: float = 0.0) -> None:
+    """Per page kind, the requests sent from ``since`` seconds after the start on; requests per
+    second of the time they were sent in (none is sent after ``seconds``)."""
+    span = seconds - since
     print(f"{'page':<16} {'count':>7} {'per s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
           f" {'max ms':>8}")
     every: list[float] = []
@@ -679,8 +691,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200, help="simulated caseworkers (200)")
     parser.add_argument("--seconds", type=float, default=120.0,
                         help="length of the web phase; 0 skips it (120)")
-    parser.add_argument("--ramp", type=float, default=30.0,
-                        help="seconds over which the caseworkers sign in, one after another (30)")
+    parser.add_argument("--ramp", type=float, default=45.0,
+                        help="seconds over which the caseworkers sign in, one after another (45)")
     parser.add_argument("--think", type=float, default=0.0,
                         help="seconds a caseworker waits between tasks (0)")
     parser.add_argument("--cases-per-user", type=int, default=3, help="children per caseworker")
@@ -692,11 +704,12 @@ def main() -> None:
                         help="`dicase worker` processes during the web phase (2)")
     parser.add_argument("--job-threads", type=int, default=2,
                         help="`dicase worker --jobs`, as docker/compose.yaml runs it (2)")
-    parser.add_argument("--jobs", type=int, default=600,
-                        help="jobs per run of the job phase; 0 skips it (600)")
+    parser.add_argument("--jobs", type=int, default=500,
+                        help="jobs per run of the job phase; 0 skips it (500)")
     parser.add_argument("--job-workers", default="1,2",
                         help="worker process counts of the job phase (1,2)")
-    parser.add_argument("--timeout", type=float, default=60.0, help="per request, seconds")
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="seconds a caseworker waits for an answer; longer is an error (60)")
     parser.add_argument("--pg-server", default=PG_SERVER)
     args = parser.parse_args()
 
@@ -771,13 +784,13 @@ def web_phase(args: argparse.Namespace, services: Services, procs: Processes) ->
     for worker in workers:
         procs.stop(worker)
 
-    print(f"\n== Web: {args.users} caseworkers, {wall:.1f} s, think time {args.think:g} s, "
-          f"sign-ins spread over the first {args.ramp:g} s; load average {load_before:.1f} -> "
-          f"{load_after:.1f}\n\nthe whole run:")
-    print_pages(tally, wall)
-    if 0 < args.ramp < wall:
+    print(f"\n== Web: {args.users} caseworkers for {args.seconds:g} s (the last answer came "
+          f"after {wall:.0f} s), think time {args.think:g} s, sign-ins spread over the first "
+          f"{args.ramp:g} s; load average {load_before:.1f} -> {load_after:.1f}\n\nthe whole run:")
+    print_pages(tally, args.seconds)
+    if 0 < args.ramp < args.seconds:
         print(f"\nafter the ramp-up (requests sent from {args.ramp:g} s on):")
-        print_pages(tally, wall, since=args.ramp)
+        print_pages(tally, args.seconds, since=args.ramp)
     completed = count_rows(services, COMPLETED_BY_CASEWORKERS) - completed_before
     jobs_done = count_rows(services, "SELECT count(*) FROM job WHERE status = 'done'") - jobs_before
     print(f"\ntasks completed: {tally.cycles} by the clients, {completed} in the database; "
@@ -795,7 +808,8 @@ def web_phase(args: argparse.Namespace, services: Services, procs: Processes) ->
         print(f"\nCPU used by the app: {app_cpu:.0f} s ({app_cpu / requests_sent * 1000:.0f} ms "
               f"per request, {app_cpu / wall:.2f} cores); by the worker processes: "
               f"{workers_cpu:.0f} s ({workers_cpu / wall:.2f} cores)")
-    print(f"errors: {tally.error_count}")
+    print(f"errors: {tally.error_count} ({tally.timeouts} of them no answer within "
+          f"{args.timeout:g} s)")
     for line in tally.errors[:5]:
         print(f"  {line}")
     print(f"app peak memory: {mib(sampler.peak_app)} (gunicorn master + {args.app_workers} "
