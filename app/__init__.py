@@ -1,9 +1,10 @@
 """DI Case: the Flask application factory."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -16,6 +17,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     services = services or build_services(settings)
     app = Flask(__name__)
+    app.url_map.converters["int"] = _RowId
     app.config["SECRET_KEY"] = services.settings.secret_key or _dev_secret(services.settings)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
@@ -29,6 +31,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     register_web(app)
     return app
+
+
+class _RowId(IntegerConverter):
+    """An id in a URL: a number past what a database row id can hold is no page (404), rather
+    than an overflow in the database driver."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def services_of(app: Flask) -> Services:
