@@ -53,13 +53,13 @@ def save() -> Response:
             saved = subscriptions.save(db, user, viewer, request.form.get("email", ""), wanted)
     except subscriptions.SubscriptionError as err:
         flash(gettext(str(err)), "error")
-        return redirect(url_for("report_subscriptions.page"))
+        return redirect(url_for(".page"))
     if saved.report_ids:
         flash(gettext("Saved: %(count)s report(s) each month to %(email)s.",
                       count=len(saved.report_ids), email=saved.email), "success")
     else:
         flash(gettext("You will get no monthly report pack."), "success")
-    return redirect(url_for("report_subscriptions.page"))
+    return redirect(url_for(".page"))
 
 
 @bp.get("/reports/packs/<int:pack_id>")

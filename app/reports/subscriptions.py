@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.access.scope import Viewer
 from app.db.models import ReportSubscriber, ReportSubscription, User, utcnow
+from app.texts import N_
 
 from .definitions import ReportDefinition
 from .engine import visible_reports
@@ -49,7 +50,7 @@ def subscriptions_of(session: Session, user_id: int) -> Subscriptions:
 def check_address(email: str) -> str:
     email = email.strip()
     if len(email) > ADDRESS_MAX or not _ADDRESS.fullmatch(email):
-        raise SubscriptionError("Enter an e-mail address such as name@example.lv.")
+        raise SubscriptionError(N_("Enter an e-mail address such as name@example.lv."))
     return email
 
 
@@ -61,7 +62,7 @@ def save(session: Session, user: User, viewer: Viewer, email: str,
     wanted = list(dict.fromkeys(report_ids))
     unknown = [r for r in wanted if r not in visible]
     if unknown:
-        raise SubscriptionError("A chosen report is not in your catalogue.")
+        raise SubscriptionError(N_("A chosen report is not in your catalogue."))
     if not wanted:
         unsubscribe_all(session, user.id)
         return Subscriptions("", ())
