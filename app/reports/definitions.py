@@ -52,7 +52,8 @@ class Dimension:
     title_lv: str
     title_en: str
     # organisation: codes labelled with the organisation's name; text: shown as stored;
-    # values: the labels listed in the catalogue.
+    # values: the labels listed in the catalogue; life_domain, service_type, service_mix,
+    # group_home: named from the product's registers (app.reports.labels).
     labels: str
     values: dict[str, tuple[str, str]]
 
@@ -141,7 +142,8 @@ SCHEMA: Final[dict[str, Any]] = {
                 "additionalProperties": False,
                 "properties": {
                     "title": _BILINGUAL,
-                    "labels": {"enum": ["organisation", "text", "values"]},
+                    "labels": {"enum": ["organisation", "text", "values", "life_domain",
+                                         "service_type", "service_mix", "group_home"]},
                     "values": {"type": "object", "additionalProperties": _BILINGUAL},
                 },
             },
@@ -176,7 +178,7 @@ SCHEMA: Final[dict[str, Any]] = {
                                 "unit": {"enum": ["persons", "cases", "tasks", "records",
                                                   "days", "hours", "eur_cents", "reports",
                                                   "decisions", "proposals", "children",
-                                                  "adopters", "services", "level"]},
+                                                  "adopters", "matches", "services", "level"]},
                             },
                         },
                     },

@@ -13,14 +13,16 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, String, cast, distinct, func, select
+from sqlalchemy import ColumnElement, Select, String, cast, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.access import scope as access
 from app.access.scope import Viewer, person_filter, record_filter
 from app.db.models import Organisation, Person
 
+from . import facts as facts_tables
 from .definitions import REPORTS, Dimension, Measure, ReportDefinition
+from .labels import LABELS
 from .sources import SOURCES, Context, DateKind
 
 # How far back the period choices go.
@@ -201,6 +203,7 @@ def _territory_municipalities(session: Session, viewer: Viewer,
 
 @dataclass(frozen=True)
 class _Query:
+    session: Session
     definition: ReportDefinition
     viewer: Viewer
     period: str
@@ -209,9 +212,12 @@ class _Query:
     municipalities: tuple[str, ...] | None
     now: datetime
 
-    def restrict(self, entity: Any, dated: Any,
-                 kind: DateKind) -> list[ColumnElement[bool]]:
-        """The conditions every source table gets: access, territory, period."""
+    def restrict(self, entity: Any, starts: Any, kind: DateKind,
+                 ends: Any = None) -> list[ColumnElement[bool]]:
+        """The conditions every source table gets: access, territory, period. A fact dated
+        by ``starts`` counts in the period it falls in ("within") or in every period from then
+        on ("until"); one that lasts (``ends``, empty while it goes on) counts in every period
+        it overlaps."""
         conditions = [record_filter(self.viewer, entity)]
         if self.municipalities is not None:
             conditions.append(entity.municipality_code.in_(self.municipalities))
@@ -224,16 +230,21 @@ class _Query:
             start, end = period_of("month", self.start), period_of("month", self.end)
         else:
             start, end = self.start, self.end
-        if self.definition.counts == "within":
-            conditions.append(dated >= start)
-        conditions.append(dated < end)
+        conditions.append(starts < end)
+        if ends is not None:
+            conditions.append(or_(ends.is_(None), ends >= start))
+        elif self.definition.counts == "within":
+            conditions.append(starts >= start)
         return conditions
 
     def facts(self) -> Any:
         """The source's rows for this viewer, territory and period, with the report's filters:
         a subquery the figures and the drill-down select from."""
         source = SOURCES[self.definition.source]
-        built: Select[Any] = source.build(self.restrict, Context(now=self.now))
+        if source.derived:
+            facts_tables.refresh(self.session)
+        built: Select[Any] = source.build(self.restrict,
+                                          Context(now=self.now, start=self.start, end=self.end))
         facts = built.subquery("facts")
         return facts, [facts.c[column].in_(values)
                        for column, values in self.definition.filters.items()]
@@ -246,7 +257,7 @@ def _prepare(session: Session, report_id: str, viewer: Viewer, period: str | Non
     period = period or periods(definition, now.date())[0]
     start, end = period_bounds(definition.period, period)
     municipalities = _territory_municipalities(session, viewer, territory)
-    return _Query(definition, viewer, period, start, end, municipalities, now)
+    return _Query(session, definition, viewer, period, start, end, municipalities, now)
 
 
 def _measure(facts: Any, measure: Measure) -> ColumnElement[Any]:
@@ -310,14 +321,18 @@ def _labels(session: Session, dimensions: tuple[Dimension, ...],
             rows: list[dict[str, Any]]) -> dict[str, dict[str, tuple[str, str]]]:
     labels: dict[str, dict[str, tuple[str, str]]] = {}
     for dimension in dimensions:
-        codes = {row[dimension.name] for row in rows if row[dimension.name] is not None}
+        codes = sorted({row[dimension.name] for row in rows if row[dimension.name] is not None})
         if dimension.labels == "values":
             labels[dimension.name] = dict(dimension.values)
         elif dimension.labels == "organisation" and codes:
             labels[dimension.name] = {
                 r.code: (r.name_lv, r.name_en) for r in session.execute(
                     select(Organisation.code, Organisation.name_lv, Organisation.name_en)
-                    .where(Organisation.code.in_(sorted(codes))))}
+                    .where(Organisation.code.in_(codes)))}
+        elif dimension.labels in LABELS:
+            name_of = LABELS[dimension.labels]
+            labels[dimension.name] = {code: (name_of(code, "lv"), name_of(code, "en"))
+                                      for code in codes}
     return labels
 
 

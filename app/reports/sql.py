@@ -51,3 +51,54 @@ def _month_of_sqlite(element: month_of, compiler: Any, **kw: Any) -> str:
 @compiles(month_of, "postgresql")
 def _month_of_pg(element: month_of, compiler: Any, **kw: Any) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+class day_of(FunctionElement[Any]):
+    """The calendar day of a date or UTC timestamp (ISO text on SQLite, DATE on PostgreSQL)."""
+
+    inherit_cache = True
+    name = "day_of"
+
+
+@compiles(day_of, "sqlite")
+def _day_of_sqlite(element: day_of, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(day_of, "postgresql")
+def _day_of_pg(element: day_of, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+class greatest(FunctionElement[Any]):
+    """The larger of its arguments (SQLite's scalar ``max``)."""
+
+    inherit_cache = True
+    name = "greatest"
+
+
+@compiles(greatest, "sqlite")
+def _greatest_sqlite(element: greatest, compiler: Any, **kw: Any) -> str:
+    return f"max({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(greatest, "postgresql")
+def _greatest_pg(element: greatest, compiler: Any, **kw: Any) -> str:
+    return f"greatest({compiler.process(element.clauses, **kw)})"
+
+
+class least(FunctionElement[Any]):
+    """The smaller of its arguments (SQLite's scalar ``min``)."""
+
+    inherit_cache = True
+    name = "least"
+
+
+@compiles(least, "sqlite")
+def _least_sqlite(element: least, compiler: Any, **kw: Any) -> str:
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(least, "postgresql")
+def _least_pg(element: least, compiler: Any, **kw: Any) -> str:
+    return f"least({compiler.process(element.clauses, **kw)})"

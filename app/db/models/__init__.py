@@ -29,6 +29,7 @@ from .outbox import OutboxMessage
 from .persons import Person
 from .preparation import DailyActivityEntry, SelfCareAssessment
 from .process_drafts import ProcessDraft
+from .report_facts import ReportFactCursor, ReportGroupHome, ReportNeedsLevel, ReportPlannedService
 from .saved_filters import SavedFilter
 from .service_records import ServiceRecord, ServiceRecordBatch
 from .support_plans import SupportPlanVersion
@@ -71,6 +72,10 @@ __all__ = [
     "ProcessDraft",
     "ProcessInstance",
     "RecordScope",
+    "ReportFactCursor",
+    "ReportGroupHome",
+    "ReportNeedsLevel",
+    "ReportPlannedService",
     "SavedFilter",
     "SelfCareAssessment",
     "ServiceRecord",
