@@ -58,6 +58,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 
@@ -243,6 +244,10 @@ def _check_csrf() -> None:
 def _security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if services_of(current_app).settings.secure_cookies:
+        # Served over TLS (DICASE_SECURE_COOKIES=1): browsers never try plain HTTP again. Not
+        # sent otherwise, so a development server on http://localhost is not pinned to HTTPS.
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if response.mimetype == "text/html":
         # Pages show case data: keep them out of shared and back-button caches.
         response.headers.setdefault("Cache-Control", "no-store")
