@@ -13,6 +13,7 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.auth.password_policy import check_password
 from app.auth.passwords import hash_password, verify_password
 from app.db.models import User
 
@@ -47,11 +48,18 @@ class SignedInUser:
 def create_user(session: Session, username: str, display_name: str, password: str,
                 roles: Iterable[str] = (), groups: Iterable[str] = (),
                 organisation_code: str | None = None, *, locale: str = "lv",
-                active: bool = True) -> User:
-    """Add a local account with an argon2 hash of ``password``; the caller commits."""
+                active: bool = True, enforce_policy: bool = True) -> User:
+    """Add a local account with an argon2 hash of ``password``; the caller commits.
+
+    The password must pass the policy (``WeakPassword`` otherwise); an empty one makes an
+    account that cannot sign in with a password at all. ``enforce_policy=False`` is for the
+    demo accounts only, whose passwords are published in the README."""
+    if password and enforce_policy:
+        check_password(username, password)
     user = User(username=username.strip(), display_name=display_name,
-                password_hash=hash_password(password), roles=list(roles), groups=list(groups),
-                organisation_code=organisation_code, locale=locale, active=active)
+                password_hash=hash_password(password) if password else "", roles=list(roles),
+                groups=list(groups), organisation_code=organisation_code, locale=locale,
+                active=active)
     session.add(user)
     session.flush()
     return user
