@@ -225,6 +225,14 @@ RULES: dict[str, Rule] = {
     "adoption.edit_adopter": record("adopter", "adopcija", "ministrija", *WORKERS),
     "adoption.renew_adopter": record("adopter", "adopcija", "ministrija", *WORKERS),
     "adoption.withdraw_adopter": record("adopter", "adopcija", "ministrija", *WORKERS),
+    # --- reports: the catalogue lists what the person may see; a report outside its audience
+    # (catalogue.yaml) is 404 like a missing one
+    "reports.static": PUBLIC,
+    "reports.catalogue": SIGNED_IN,
+    **{f"reports.{name}": Rule("roles", "the organisations a report is for", "ministrija",
+                               ("iestade", "adopcija"))
+       for name in ("dashboard", "figures", "records", "export_csv", "export_xlsx",
+                    "export_pdf")},
     # --- the API (docs/api.md); keys of Rīga's and Jelgava's social services and an auditor
     "api.openapi_document": Rule("public", "anyone: the API's description"),
     "api.list_tasks": API,
@@ -250,7 +258,8 @@ RULES: dict[str, Rule] = {
 
 # Path parameters that are not the rule's record.
 _PLAIN_VALUES = {"key": "p09_out_of_family_care", "version": 1, "dataset": "D1",
-                 "period": "2025", "filename": "css/app.css", "case_reference": "IAP-0"}
+                 "period": "2025", "filename": "css/app.css", "case_reference": "IAP-0",
+                 "report_id": "assessment_tasks"}
 
 
 @dataclass(frozen=True)
@@ -472,4 +481,37 @@ def test_the_api_answers_404_for_another_organisations_record_and_403_to_read_on
             status = _api(world, organisation, route, path).status_code
             if status not in (403, 404):
                 wrong.append(f"{route}: a key of {organisation} got {status}")
+    assert not wrong, "\n".join(wrong)
+
+
+# --- CSRF ---------------------------------------------------------------------------------------
+
+
+def test_every_state_changing_request_without_the_csrf_token_is_refused(world: World) -> None:
+    """Signed in as an account that could do it (the rule's), a form without the session's
+    token, or with another one, is refused (400) before the view runs; the API, which never
+    reads the session cookie, answers 401 to the cookie alone."""
+    wrong = []
+    other_token = csrf_from(world.anonymous().get("/login"))
+    for route in _routes(world):
+        if route.method not in STATE_CHANGING:
+            continue
+        rule = RULES[route.endpoint]
+        web_account = rule.kind in ("roles", "record", "own")
+        client = world.client(rule.allowed if web_account and rule.allowed else "soc")
+        path = _path(world, route, real=True)
+        events = _event_count(world)
+        if path.startswith("/api/"):
+            status = client.open(path, method=route.method, json={}).status_code
+            if status != 401:
+                wrong.append(f"{route}: with the session cookie alone {status}")
+            continue
+        for token in (None, other_token):
+            data = {**rule.form, **({"csrf_token": token} if token else {})}
+            response = client.open(path, method=route.method, data=data)
+            if response.status_code != 400:
+                wrong.append(f"{route}: token {token and 'of another session'} answered "
+                             f"{response.status_code}")
+        if _event_count(world) != events:
+            wrong.append(f"{route}: something was written")
     assert not wrong, "\n".join(wrong)
