@@ -391,6 +391,10 @@ class Unexpected(Exception):
         self.timed_out = timed_out
 
 
+class TimeUp(Exception):
+    """The run is over: no request is sent after its end."""
+
+
 class Caseworker:
     def __init__(self, base: str, number: int, tally: Tally, deadline: float, think: float,
                  timeout: float, delay: float) -> None:
@@ -407,6 +411,8 @@ class Caseworker:
 
     def request(self, kind: str, method: str, path: str, expect: tuple[int, ...],
                 data: dict[str, Any] | None = None) -> requests.Response:
+        if time.perf_counter() >= self.deadline:
+            raise TimeUp
         # A browser names the page it comes from, and its origin on a form it posts.
         headers = {"Referer": self.previous}
         if method == "POST":
@@ -422,6 +428,8 @@ class Caseworker:
         self.tally.record(kind, began, time.perf_counter() - began)
         if method == "GET":
             self.previous = self.base + path
+        if self.think:
+            time.sleep(self.think)  # reading the page, or the next one after a form was sent
         if response.status_code not in expect:
             snippet = re.sub(r"\s+", " ", response.text[:200])
             raise Unexpected(f"{kind} {method} {path}: HTTP {response.status_code} {snippet}")
@@ -431,16 +439,18 @@ class Caseworker:
         time.sleep(self.delay)
         try:
             self.sign_in()
+        except TimeUp:
+            return
         except Exception as err:  # noqa: BLE001 - every failure is an error of the run
             self.tally.error(_describe(err), isinstance(err, Unexpected) and err.timed_out)
             return
         while time.perf_counter() < self.deadline:
             try:
                 self.one_task()
+            except TimeUp:
+                return
             except Exception as err:  # noqa: BLE001 - every failure is an error of the run
                 self.tally.error(_describe(err), isinstance(err, Unexpected) and err.timed_out)
-            if self.think:
-                time.sleep(self.think)
 
     def sign_in(self) -> None:
         page = self.request("login form", "GET", "/login", (200,))
@@ -464,8 +474,6 @@ class Caseworker:
             time.sleep(0.2)
             return
         task_id = task_ids[self.number % len(task_ids)]
-        if time.perf_counter() >= self.deadline:
-            return
         task = self.request("task", "GET", f"/tasks/{task_id}", (200,))
         person = _PERSON_LINK.search(task.text)
         if person is None:
@@ -694,7 +702,7 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=45.0,
                         help="seconds over which the caseworkers sign in, one after another (45)")
     parser.add_argument("--think", type=float, default=0.0,
-                        help="seconds a caseworker waits between tasks (0)")
+                        help="seconds a caseworker waits after each page (0)")
     parser.add_argument("--cases-per-user", type=int, default=3, help="children per caseworker")
     parser.add_argument("--setup-threads", type=int, default=4,
                         help="threads making the cases during the set-up (4)")
