@@ -124,7 +124,18 @@ def _report_data(definition: ReportDefinition, result: Any, period: str) -> dict
         totals = [cell(c, result.totals) if c.kind == "measure" else "" for c in result.columns]
     return {"id": definition.id, "title": definition.title_lv,
             "description": definition.description_lv, "period": period,
+            "period_label": period_label_lv(period),
             "columns": [c.title_lv for c in result.columns], "rows": rows, "totals": totals}
+
+
+def period_label_lv(period: str) -> str:
+    """A report's period as the PDF names it: 01.2026, 2026. gada 2. ceturksnis, 2026. gads."""
+    if "-Q" in period:
+        year, quarter = period.split("-Q")
+        return f"{year}. gada {quarter}. ceturksnis"
+    if "-" in period:
+        return month_label_lv(period)
+    return f"{period}. gads"
 
 
 def format_figure(value: Any, unit: str) -> str:

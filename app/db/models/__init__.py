@@ -30,6 +30,7 @@ from .persons import Person
 from .preparation import DailyActivityEntry, SelfCareAssessment
 from .process_drafts import ProcessDraft
 from .report_facts import ReportFactCursor, ReportGroupHome, ReportNeedsLevel, ReportPlannedService
+from .report_subscriptions import ReportPack, ReportSubscriber, ReportSubscription
 from .saved_filters import SavedFilter
 from .service_records import ServiceRecord, ServiceRecordBatch
 from .support_plans import SupportPlanVersion
@@ -75,7 +76,10 @@ __all__ = [
     "ReportFactCursor",
     "ReportGroupHome",
     "ReportNeedsLevel",
+    "ReportPack",
     "ReportPlannedService",
+    "ReportSubscriber",
+    "ReportSubscription",
     "SavedFilter",
     "SelfCareAssessment",
     "ServiceRecord",
