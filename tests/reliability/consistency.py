@@ -18,7 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.chain import verify_instance_history
-from app.db.models import Event, HumanTask, Job, ProcessDefinition, ProcessInstance, Timer
+from app.db.models import (
+    Event,
+    HumanTask,
+    Incident,
+    Job,
+    ProcessDefinition,
+    ProcessInstance,
+    Timer,
+)
 from app.engine import state
 from app.engine.parsing import ParsedProcess, parse_process
 from app.engine.scripting import ProductScriptEngine
@@ -70,8 +78,11 @@ def _check_batch(session: Session, ids: list[int], specs: dict[int, ParsedProces
         for row in session.scalars(select(model).where(model.instance_id.in_(ids))):
             rows[row.instance_id][kind].append(row)
     events: dict[int, list[Event]] = defaultdict(list)
-    for event in session.scalars(select(Event).where(Event.instance_id.in_(ids))):
+    for event in session.scalars(select(Event).where(Event.instance_id.in_(ids))
+                                 .order_by(Event.instance_id, Event.seq)):
         events[event.instance_id].append(event)
+    job_of_incident = dict(session.execute(select(Incident.id, Incident.job_id).where(
+        Incident.instance_id.in_(ids), Incident.job_id.is_not(None))).all())
     for instance in session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(ids))):
         parsed = specs.get(instance.definition_id)
         if parsed is None:
@@ -80,7 +91,7 @@ def _check_batch(session: Session, ids: list[int], specs: dict[int, ParsedProces
             parsed = specs[instance.definition_id] = parse_process(
                 definition.source_xml, definition.file_name, definition.dmn_sources or {})
         problems = check_instance(session, instance, parsed, rows[instance.id],
-                                  events[instance.id])
+                                  events[instance.id], job_of_incident)
         found.problems.extend(f"instance {instance.id}: {p}" for p in problems)
         found.instances[instance.status] += 1
         found.tasks_completed += sum(r.status == "completed" for r in rows[instance.id]["human"])
@@ -91,9 +102,11 @@ def _check_batch(session: Session, ids: list[int], specs: dict[int, ParsedProces
 
 
 def check_instance(session: Session, instance: ProcessInstance, parsed: ParsedProcess,
-                   rows: dict[str, list[Any]], events: list[Event]) -> list[str]:
+                   rows: dict[str, list[Any]], events: list[Event],
+                   job_of_incident: dict[int, int]) -> list[str]:
     """The disagreements between one instance's state, its rows (``human``, ``job``, ``timer``)
-    and its events; empty when they agree."""
+    and its events (in order); empty when they agree. ``job_of_incident``: the job of each
+    incident, whose retry starts the job's count of attempts again."""
     problems: list[str] = []
     workflow = state.load(instance.state, parsed, ProductScriptEngine())
     if (instance.status == "completed") != workflow.is_completed():
@@ -140,7 +153,12 @@ def check_instance(session: Session, instance: ProcessInstance, parsed: ParsedPr
             if times != (1 if row.status in _DONE[kind] else 0):
                 problems.append(f"{kind} row {row.id} ({row.status}) has {times} {event_kind}")
         problems += [f"{event_kind} for unknown {kind} {r}" for r in per_row]
-    started = Counter(e.detail.get("job_id") for e in events if e.kind == "job_started")
+    started: Counter[int] = Counter()
+    for event in events:
+        if event.kind == "job_started":
+            started[event.detail.get("job_id")] += 1
+        elif event.kind == "incident_retried" and event.detail.get("incident_id") in job_of_incident:
+            started[job_of_incident[event.detail["incident_id"]]] = 0
     problems += [f"job {r.id}: {r.attempts} attempts but {started[r.id]} job_started events"
                  for r in rows["job"] if r.attempts != started[r.id]]
     fired_events = Counter(e.element_id for e in events if e.kind == "timer_fired")
