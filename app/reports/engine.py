@@ -70,10 +70,10 @@ class ReportResult:
     def label(self, dimension: str, code: Any, lang: str = "lv") -> str:
         """How a dimension value is shown: the organisation's name, the listed label, or the
         value itself ("—" where the record has none)."""
-        if code is None or code == "":
-            return "—"
-        lv, en = self.labels.get(dimension, {}).get(str(code), (str(code), str(code)))
-        return en if lang == "en" else lv
+        named = self.labels.get(dimension, {}).get("" if code is None else str(code))
+        if named is None:
+            return "—" if code is None or code == "" else str(code)
+        return named[1] if lang == "en" else named[0]
 
     @property
     def dimensions(self) -> list[Column]:
@@ -289,7 +289,7 @@ def run(session: Session, report_id: str, viewer: Viewer, *, period: str | None 
     facts, filters = query.facts()
     dimensions = [facts.c[d.name] for d in definition.dimensions]
     measures = [_measure(facts, m).label(m.name) for m in definition.measures]
-    grouped = select(*dimensions, *measures).where(*filters)
+    grouped = select(*dimensions, *measures).select_from(facts).where(*filters)
     if dimensions:
         grouped = grouped.group_by(*dimensions).order_by(*dimensions)
     rows: list[dict[str, Any]] = []
@@ -298,7 +298,8 @@ def run(session: Session, report_id: str, viewer: Viewer, *, period: str | None 
         values.update({m.name: _figure(m, row[m.name]) for m in definition.measures})
         rows.append(values)
     if dimensions:
-        total_row = session.execute(select(*measures).where(*filters)).mappings().one()
+        total_row = session.execute(
+            select(*measures).select_from(facts).where(*filters)).mappings().one()
         totals = {m.name: _figure(m, total_row[m.name]) for m in definition.measures}
     else:
         totals = {m.name: rows[0][m.name] for m in definition.measures} if rows else {}
@@ -321,7 +322,8 @@ def _labels(session: Session, dimensions: tuple[Dimension, ...],
             rows: list[dict[str, Any]]) -> dict[str, dict[str, tuple[str, str]]]:
     labels: dict[str, dict[str, tuple[str, str]]] = {}
     for dimension in dimensions:
-        codes = sorted({row[dimension.name] for row in rows if row[dimension.name] is not None})
+        codes = sorted({row[dimension.name] for row in rows
+                        if row[dimension.name] is not None})
         if dimension.labels == "values":
             labels[dimension.name] = dict(dimension.values)
         elif dimension.labels == "organisation" and codes:
@@ -361,8 +363,9 @@ def drilldown(session: Session, report_id: str, viewer: Viewer, *, period: str |
         raise InvalidFilter(f"cell {sorted(cell)!r}")
     facts, filters = query.facts()
     for name, value in cell.items():
-        filters.append(facts.c[name].is_(None) if value == "" else
-                       cast(facts.c[name], String) == value)
+        column = cast(facts.c[name], String)
+        filters.append(or_(facts.c[name].is_(None), column == "") if value == "" else
+                       column == value)
     listed = (select(facts.c.instance_id, facts.c.case_number, facts.c.person_id,
                      facts.c.fact_date).where(*filters).distinct()
               .order_by(facts.c.fact_date, facts.c.case_number, facts.c.instance_id)

@@ -26,9 +26,9 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    String,
     and_,
     case,
-    cast,
     exists,
     func,
     literal,
@@ -56,7 +56,6 @@ from app.db.models import (
     ReportNeedsLevel,
     ReportPlannedService,
     ServiceRecord,
-    ServiceRecordBatch,
     SupportPlanVersion,
 )
 from app.domain.group_homes import STATE_COFINANCING_SHARE_PERCENT
@@ -206,7 +205,10 @@ INSTITUTION_PROCESSES = (P1, "p06_community_preparation", "p08_co_payment")
 def _stage(stage: str, entity: Any, instance_id: Any, day: Any, restrict: Restrict,
            kind: DateKind, *where: ColumnElement[bool]) -> Select[Any]:
     municipality, on = _region_of(entity.municipality_code)
-    return (select(instance_id.label("instance_id"), _case_number(instance_id).label("case_number"),
+    case_number = (literal(None, String) if instance_id is None
+                   else _case_number(instance_id))
+    instance_id = literal(None, Integer) if instance_id is None else instance_id
+    return (select(instance_id.label("instance_id"), case_number.label("case_number"),
                    entity.person_id.label("person_id"), day_of(day).label("fact_date"),
                    month_of(day).label("month"), municipality.region_code.label("region"),
                    entity.municipality_code.label("municipality"), literal(stage).label("stage"))
@@ -229,10 +231,10 @@ def di_stages(restrict: Restrict, context: Context) -> Select[Any]:
         _stage("iap", SupportPlanVersion, SupportPlanVersion.instance_id,
                SupportPlanVersion.created_at, restrict, "timestamp",
                SupportPlanVersion.version == 1),
-        _stage("community", ServiceRecord,
-               select(ServiceRecordBatch.instance_id).where(
-                   ServiceRecordBatch.id == ServiceRecord.batch_id).scalar_subquery(),
-               ServiceRecord.period_from, restrict, "date", ServiceRecord.status == "accepted"),
+        # A service record belongs to the municipality's monthly submission, not to a case of
+        # the person's: the drill-down links it through the person.
+        _stage("community", ServiceRecord, None, ServiceRecord.period_from, restrict, "date",
+               ServiceRecord.status == "accepted"),
         _stage("community", GroupHomeStay, GroupHomeStay.instance_id, GroupHomeStay.start_date,
                restrict, "date"),
     ).subquery("stages").select()
@@ -360,8 +362,7 @@ def group_home_days(restrict: Restrict, context: Context) -> Select[Any]:
                    stay.municipality_code.label("municipality"),
                    stay.group_home_code.label("group_home"), days.label("days"),
                    cost.label("cost_cents"),
-                   cast((cost * _SHARE_BASIS_POINTS + 5000) / 10000, Integer)
-                   .label("state_share_cents"))
+                   ((cost * _SHARE_BASIS_POINTS + 5000) // 10000).label("state_share_cents"))
             .select_from(stay).join(home, home.code == stay.group_home_code)
             .outerjoin(municipality, on)
             .where(*restrict(stay, stay.start_date, "date", stay.end_date)))
