@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import transaction
+from app.db import WRITE_OPTION, transaction
 from app.db.models import (
     Event,
     ProcessInstance,
@@ -40,7 +40,16 @@ BATCH = 2000
 
 def refresh(session: Session) -> dict[str, int]:
     """Bring the derived tables up to date in a unit of work of their own (committed), using
-    the database ``session`` is bound to; returns how many rows each derivation added."""
+    the database ``session`` is bound to; returns how many rows each derivation added.
+
+    Inside a caller's unit of work (``app.db.transaction``, which already holds SQLite's write
+    lock) the rows are written in it instead, for the caller to commit: a second writer would
+    wait for the first. A caller's read transaction that began before the refresh keeps its
+    snapshot on SQLite (PostgreSQL reads each statement afresh), so a report reads best from a
+    session that has not read yet, as the report pages do."""
+    if session.in_transaction() and session.connection().get_execution_options().get(
+            WRITE_OPTION, False):
+        return refresh_in(session)
     factory = sessionmaker(bind=session.get_bind(), expire_on_commit=False)
     with transaction(factory) as work:
         return refresh_in(work)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.access.scope import Viewer
 from app.db.models import ReportNeedsLevel, ReportPlannedService
 from app.reports import engine
+from app.services import Services
 
 from .world import World
 
@@ -139,3 +140,14 @@ def test_needs_levels_are_derived_once_per_interview_and_domain(
         engine.run(session, "outcomes_by_domain", viewers["LM"], period="2025", now=NOW)
     # P: three interviews of two domains; Q two, R one, S two of one domain
     assert session.scalar(select(func.count()).select_from(ReportNeedsLevel)) == 3 * 2 + 2 + 1 + 2
+
+
+def test_a_report_run_inside_a_unit_of_work_derives_its_rows_there(
+        report_services: Services, viewers: dict[str, Viewer], interviews: dict[str, int]) -> None:
+    from app.db import transaction
+
+    with transaction(report_services.sessions) as unit:
+        result = engine.run(unit, "outcomes_by_domain", viewers["LM"], period="2025", now=NOW)
+        assert result.totals["persons"] == 2
+    with report_services.sessions() as fresh:
+        assert fresh.scalar(select(func.count()).select_from(ReportNeedsLevel)) == 11
