@@ -75,8 +75,10 @@ def test_a_worker_killed_mid_call_leaves_every_instance_consistent(
     with services.sessions() as session:
         attempts = dict(session.execute(select(Job.id, Job.attempts)
                                         .where(Job.id.in_(in_flight))).all())
-    assert all(n >= 2 for n in attempts.values()), attempts  # taken over after the lease
-    assert figures["received"] > figures["applied"]  # the killed calls came again, applied once
+    # Taken over after the lease, and (verify_run) applied once under the job's key, whether or
+    # not the killed worker's call had reached NPAIS.
+    assert attempts and all(n >= 2 for n in attempts.values()), attempts
+    assert figures["received"] >= figures["applied"] == 2 * instances
     assert "REFUSED" not in crew.log_text("caseworkers")
 
 
