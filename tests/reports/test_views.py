@@ -3,9 +3,12 @@ the page, the list behind a figure (logged), and 404 with a clear message for a 
 territory or figure link that is not the reader's."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 from html import unescape as html_unescape
 
 import pytest
@@ -16,6 +19,8 @@ from sqlalchemy import select
 from app.auth.service import create_user
 from app.db import transaction
 from app.db.models import AccessLogEntry, ProcessDefinition
+from app.reports import engine
+from app.reports.definitions import REPORTS
 from app.services import Services
 from tests.web.conftest import PASSWORD, app, login, web_services, web_settings
 
@@ -219,3 +224,21 @@ def test_english_through_the_language_switch(reader: Callable[[str], FlaskClient
     assert "Everything available to you" in page.text
     shown = text_of(figures(client, "co_payments", period="2025"))
     assert "€1,207.00" in shown and "Total" in shown
+
+
+@pytest.mark.parametrize("report_id", list(REPORTS))
+def test_every_report_of_the_catalogue_has_its_dashboard_figures_and_files(
+        reader: Callable[[str], FlaskClient], data: dict[str, str], report_id: str) -> None:
+    definition = REPORTS[report_id]
+    code = "LM" if "ministry" in definition.audience.organisation_kinds else "LM-ADOPT"
+    client = reader(code)
+    period = engine.periods(definition, date(2025, 12, 31))[0]
+    assert client.get(f"/reports/{report_id}?period={period}").status_code == 200
+    html = figures(client, report_id, period=period)
+    assert 'id="report-table"' in html or 'id="report-empty"' in html
+    for extension in ("csv", "xlsx", "pdf"):
+        response = client.get(f"/reports/{report_id}.{extension}?period={period}")
+        assert response.status_code == 200, (extension, response.text[:300])
+    rows = list(csv.reader(io.StringIO(client.get(f"/reports/{report_id}.csv?period={period}")
+                                       .data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == [c.title_lv for c in (*definition.dimensions, *definition.measures)]
