@@ -41,11 +41,17 @@
     message.setAttribute("role", "alert");
     message.textContent = target.dataset.errorText;
     target.replaceChildren(message);
+    target.setAttribute("aria-busy", "false");
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     drawAll();
-    document.body.addEventListener("htmx:afterSettle", drawAll);
+    document.body.addEventListener("htmx:afterSettle", function (event) {
+      if (event.detail.target && event.detail.target.id === "report-figures") {
+        event.detail.target.setAttribute("aria-busy", "false");
+      }
+      drawAll();
+    });
     // A refused or failed lazy load leaves no spinner turning for ever: its message replaces it.
     document.body.addEventListener("htmx:responseError", showError);
     document.body.addEventListener("htmx:sendError", showError);
