@@ -27,8 +27,11 @@ from app.web import current_language, error_page
 
 from . import charts, engine, exports
 from .definitions import REPORTS, TOPICS, ReportDefinition
+from .subscription_views import bp as subscriptions_bp
 
 bp = Blueprint("reports", __name__, static_folder="static", static_url_path="/static/reports")
+# The monthly pack's page and downloads (/reports/subscriptions, /reports/packs/<id>).
+bp.register_blueprint(subscriptions_bp)
 
 # The query arguments that are not a figure's dimension values.
 _NOT_A_CELL = frozenset({"period", "territory", "lang"})

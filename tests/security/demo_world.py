@@ -35,8 +35,10 @@ from app.db.models import (
     OutboxMessage,
     Person,
     ProcessInstance,
+    ReportPack,
     ServiceRecord,
     SupportPlanVersion,
+    User,
 )
 from app.demo import load_demo_data
 from app.engine.deploy import deploy_directory
@@ -174,6 +176,14 @@ def _records(services: Services) -> tuple[dict[str, Any], dict[str, str]]:
         db.flush()
         ids["attachment"] = attachment.id
         ids["filter"] = save_filter(db, "soc", "Mani", InboxQuery.from_args({})).id
+        soc = first(select(User).where(User.username == "soc"))
+        report_pack = ReportPack(user_id=soc.id, period="2026-01",
+                                 instance_id=riga_task.instance_id, contents=[], content=content,
+                                 content_sha256=hashlib.sha256(content).hexdigest(),
+                                 size=len(content))
+        db.add(report_pack)
+        db.flush()
+        ids["report_pack"] = report_pack.id
         ids["draft"] = save_draft(db, "bpmn", "p09_out_of_family_care",
                                   (PROJECT_ROOT / "processes" / "p09_out_of_family_care.bpmn")
                                   .read_text(encoding="utf-8"), "procesi").id

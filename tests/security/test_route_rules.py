@@ -233,6 +233,11 @@ RULES: dict[str, Rule] = {
                                ("iestade", "adopcija"))
        for name in ("dashboard", "figures", "records", "export_csv", "export_xlsx",
                     "export_pdf")},
+    # the monthly pack: a person's own subscriptions and packs
+    "reports.report_subscriptions.page": SIGNED_IN,
+    "reports.report_subscriptions.save": SIGNED_IN,
+    "reports.report_subscriptions.download": own("report_pack", "soc", "jelgava",
+                                                 "the pack's subscriber"),
     # --- the API (docs/api.md); keys of Rīga's and Jelgava's social services and an auditor
     "api.openapi_document": Rule("public", "anyone: the API's description"),
     "api.list_tasks": API,
