@@ -34,11 +34,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
 
 class _RowId(IntegerConverter):
-    """An id in a URL: a number past what a database row id can hold is no page (404), rather
-    than an overflow in the database driver."""
+    """An id in a URL: a number past what a row id can hold (INTEGER, 32 bits on PostgreSQL) is
+    no page (404), rather than an out-of-range error from the database."""
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
 
 

@@ -24,7 +24,7 @@ from adapters.registry import AdapterError, CallContext
 from app.demo import valid_personal_code
 
 MARKER = "FUZZ-MARKER"
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES_PER_OPERATION = 15
 
 # operation -> (system, parameters of a call the simulator answers)
 OPERATIONS: dict[str, tuple[str, dict[str, Any]]] = {
