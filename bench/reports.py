@@ -185,23 +185,32 @@ def measure_phase(url: str, backend: str, options: dict[str, Any],
                 entry["as"] = (viewer.organisation_code + (f" → {territory}" if territory
                                                            else ""))
                 clock.found, clock.recording = [], True
-                with services.sessions() as session:
-                    started = time.perf_counter()
-                    result = engine.run(session, report_id, viewer, territory=territory, now=now)
-                    ran = time.perf_counter() - started
-                with services.sessions() as session:
-                    cell = _largest_cell(result) if definition.drilldown else None
-                    started = time.perf_counter()
-                    listed = (engine.drilldown(session, report_id, viewer, period=result.period,
-                                               territory=territory, cell=cell, now=now)
-                              if cell is not None else [])
-                    drilled = time.perf_counter() - started if cell is not None else 0.0
-                clock.recording = False
+                try:
+                    with services.sessions() as session:
+                        started = time.perf_counter()
+                        result = engine.run(session, report_id, viewer, territory=territory,
+                                            now=now)
+                        ran = time.perf_counter() - started
+                    with services.sessions() as session:
+                        cell = _largest_cell(result) if definition.drilldown else None
+                        started = time.perf_counter()
+                        listed = (engine.drilldown(session, report_id, viewer,
+                                                   period=result.period, territory=territory,
+                                                   cell=cell, now=now)
+                                  if cell is not None else [])
+                        drilled = time.perf_counter() - started if cell is not None else 0.0
+                except Exception as err:  # noqa: BLE001 - a failing report is a finding, not the end
+                    entry["error"] = f"{type(err).__name__}: {str(err).splitlines()[0][:120]}"
+                    continue
+                finally:
+                    clock.recording = False
                 entry["run"].append(ran)
                 entry["drill"].append(drilled)
                 entry["total"].append(ran + drilled)
                 entry["rows"], entry["listed"] = len(result.rows), len(listed)
                 entry["period"] = result.period
+                print(f"[{time.strftime('%H:%M:%S')}] {backend} {report_id} {slice_name}: "
+                      f"{(ran + drilled) * 1000:.0f} ms", file=sys.stderr, flush=True)
                 slowest = clock.slowest()
                 if entry["slowest"] is None or slowest[0] > entry["slowest"][0]:
                     entry["slowest"] = slowest
@@ -232,6 +241,10 @@ def print_backend(backend: str, measured: dict[str, Any], runs: int) -> list[str
     over: list[str] = []
     totals: list[float] = [0.0] * runs
     for (report_id, slice_name), entry in measured["results"].items():
+        if entry.get("error"):
+            print(f"{report_id:28} {slice_name:12} {entry['as'] or '':18} FAILED {entry['error']}")
+            over.append(f"{report_id} ({slice_name}, failed)")
+            continue
         if not entry["total"]:
             print(f"{report_id:28} {slice_name:12} {'— (no one of it may see it)':18}")
             continue

@@ -31,12 +31,11 @@ import json
 import random
 import time
 import uuid
-from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import event, insert, select, text
 
@@ -117,7 +116,7 @@ class Caseload:
     """Generates the rows table by table. Each ``*_rows`` list holds tuples in the order of the
     matching ``COLUMNS`` entry; the large ones (service records) are generated lazily."""
 
-    COLUMNS: dict[str, tuple[str, ...]] = {
+    COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {
         "person": ("id", "personal_code", "given_name", "family_name", "search_name",
                    "birth_date", "sex", "municipality_code", "institution_code",
                    "orphan_court_code", "confidential", "created_at", "updated_at"),
@@ -270,7 +269,7 @@ class Caseload:
         rng = self.rng
         horizon = self.today - timedelta(days=30 * self.p.months)
         for pid in range(1, self.p.persons + 1):
-            mun, institution, court, _ = self.scope[pid - 1]
+            _, institution, court, _ = self.scope[pid - 1]
             if court is not None:
                 continue
             if institution is not None:
@@ -565,7 +564,7 @@ def _with_defaults(name: str, columns: tuple[str, ...],
     for col in table.columns:
         if col.name in columns or col.nullable or col.default is None:
             continue
-        default = col.default
+        default: Any = col.default
         value = default.arg(None) if getattr(default, "is_callable", False) else default.arg
         extra.append((col.name, value))
     names = columns + tuple(n for n, _ in extra)
@@ -598,9 +597,9 @@ def build(url: str, backend: str, params: Params) -> dict[str, int]:
         with sessions() as session:
             load_organisations(session)
             session.commit()
-            regions = dict(session.execute(
+            regions = {code: region or "" for code, region in session.execute(
                 select(Organisation.code, Organisation.region_code)
-                .where(Organisation.kind == "municipality")).all())
+                .where(Organisation.kind == "municipality")).all()}
             session.execute(insert(ProcessDefinition), [
                 {"id": n, "process_key": key, "version": 1, "name": key,
                  "file_name": f"{key}.bpmn", "content_hash": hashlib.sha256(key.encode())

@@ -121,8 +121,11 @@ def _region_of(municipality_code: Any) -> tuple[Any, ColumnElement[bool]]:
 
 
 def _case_number(instance_id: Any) -> Any:
-    """The case number (business key) of an instance, for the drill-down list."""
-    return (select(ProcessInstance.business_key).where(ProcessInstance.id == instance_id)
+    """The case number (business key) of an instance, for the drill-down list. An alias of its
+    own, so that over ``process_instance`` itself the lookup is still one row per instance (the
+    bare table would be read as the subquery's own, every instance's key at once)."""
+    instance = aliased(ProcessInstance)
+    return (select(instance.business_key).where(instance.id == instance_id)
             .scalar_subquery())
 
 
