@@ -210,7 +210,7 @@ class Processes:
 
 
 @contextmanager
-def simulators() -> Iterator[dict[str, str]]:
+def simulators(log_dir: Path) -> Iterator[dict[str, str]]:
     """The external systems' simulators in a process of their own (not in the client's, whose
     threads are busy); yields the adapter settings that point at them."""
     code = ("import json, sys\n"
@@ -218,8 +218,9 @@ def simulators() -> Iterator[dict[str, str]]:
             "running = start_all({})\n"
             "print(json.dumps(adapter_settings(running)), flush=True)\n"
             "sys.stdin.read()\n")
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    with (log_dir / "simulators.log").open("ab") as log:
+        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=log)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -728,7 +729,7 @@ def main() -> None:
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     log_dir = Path(tempfile.mkdtemp(prefix="dicase-load-"))
     with scratch_database(args.pg_server, "dicase_bench_load") as url, \
-            simulators() as adapters:
+            simulators(log_dir) as adapters:
         services = build_services(settings_for(url, adapters))
         procs = Processes(log_dir, product_env(url, adapters, log_dir))
         try:
@@ -803,9 +804,10 @@ def web_phase(args: argparse.Namespace, services: Services, procs: Processes) ->
     jobs_done = count_rows(services, "SELECT count(*) FROM job WHERE status = 'done'") - jobs_before
     print(f"\ntasks completed: {tally.cycles} by the clients, {completed} in the database; "
           f"{tally.idle} inbox looks found nothing to do (the next report was with the workers)")
-    print(f"jobs done by the workers during the run: {jobs_done}; left ready: "
-          f"{count_rows(services, 'SELECT count(*) FROM job WHERE status = ' + repr('ready'))}; "
-          f"incidents: {count_rows(services, 'SELECT count(*) FROM incident')}")
+    left = count_rows(services, "SELECT count(*) FROM job WHERE status IN ('ready', 'running')")
+    incidents = count_rows(services, "SELECT count(*) FROM incident")
+    print(f"jobs done by the workers during the run: {jobs_done}; left undone: {left}; "
+          f"incidents: {incidents}")
     print("\ntime inside the app (its request log; the rest of a page's time above is the wait "
           "in gunicorn's queue and the network):")
     print_app_times(app_request_times(procs.log_dir / "gunicorn.log"))
@@ -820,9 +822,10 @@ def web_phase(args: argparse.Namespace, services: Services, procs: Processes) ->
           f"{args.timeout:g} s)")
     for line in tally.errors[:5]:
         print(f"  {line}")
-    print(f"app peak memory: {mib(sampler.peak_app)} (gunicorn master + {args.app_workers} "
-          f"workers, RSS summed; {sampler.peak_app_processes} processes at the peak); "
-          f"median {mib(int(statistics.median(sampler.samples)))}" if sampler.samples else "")
+    if sampler.samples:
+        print(f"app peak memory: {mib(sampler.peak_app)} (gunicorn master + {args.app_workers} "
+              f"workers, RSS summed; {sampler.peak_app_processes} processes at the peak); "
+              f"median {mib(int(statistics.median(sampler.samples)))}")
     print(f"worker processes' peak memory: {mib(sampler.peak_workers)} ({args.workers} summed)")
     client_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime
                                                                - cpu_before.ru_stime)
@@ -848,12 +851,11 @@ def job_phase(args: argparse.Namespace, services: Services, procs: Processes,
     for r in runs:
         print(f"{r.processes:>9} {r.jobs:>6} {r.done:>6} {r.incidents:>6} {r.wall:>10.1f} "
               f"{r.per_second:>7.1f} {r.first_done:>8.1f} {r.steady_per_second:>13.1f}")
-    if len(runs) >= 2 and runs[0].per_second:
-        last = runs[-1]
-        print(f"{last.processes} processes / {runs[0].processes}: "
-              f"{last.per_second / runs[0].per_second:.2f}x (all done), "
-              f"{last.steady_per_second / runs[0].steady_per_second:.2f}x (steady)"
-              if runs[0].steady_per_second else "")
+    first, last = runs[0], runs[-1]
+    if len(runs) >= 2 and first.per_second and first.steady_per_second:
+        print(f"{last.processes} processes / {first.processes}: "
+              f"{last.per_second / first.per_second:.2f}x (all done), "
+              f"{last.steady_per_second / first.steady_per_second:.2f}x (steady)")
 
 
 if __name__ == "__main__":
