@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 RIGA = ZoneInfo("Europe/Riga")
@@ -21,6 +21,17 @@ def today_in_latvia() -> date:
     """Today as a Latvian office counts it (the server's clock may run on UTC, two or three
     hours behind: late in the evening it would still say yesterday)."""
     return datetime.now(RIGA).date()
+
+
+def next_monthly_moment(after: datetime, day: int, at: time) -> datetime:
+    """The first ``day`` of a month at ``at`` Latvian wall-clock time (summer or winter) strictly
+    after ``after`` (an aware moment), as aware UTC."""
+    local = after.astimezone(RIGA)
+    month = local.date().replace(day=1)
+    candidate = datetime.combine(month.replace(day=day), at, tzinfo=RIGA)
+    if candidate <= local:
+        candidate = datetime.combine(add_months(month, 1).replace(day=day), at, tzinfo=RIGA)
+    return candidate.astimezone(UTC)
 
 
 def add_months(start: date, months: int) -> date:

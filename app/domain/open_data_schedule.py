@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from .calendar import RIGA, add_months
+from .calendar import RIGA, next_monthly_moment
 
 RUN_DAY = 5
 RUN_TIME = time(6, 0)
@@ -17,13 +17,7 @@ RUN_TIME = time(6, 0)
 def next_regeneration_at(after: datetime) -> datetime:
     """The first regeneration moment strictly after ``after`` (an aware moment), as aware UTC;
     the hour is Latvian wall-clock time, summer or winter."""
-    local = after.astimezone(RIGA)
-    month = local.date().replace(day=1)
-    candidate = datetime.combine(month.replace(day=RUN_DAY), RUN_TIME, tzinfo=RIGA)
-    if candidate <= local:
-        candidate = datetime.combine(add_months(month, 1).replace(day=RUN_DAY), RUN_TIME,
-                                     tzinfo=RIGA)
-    return candidate.astimezone(UTC)
+    return next_monthly_moment(after, RUN_DAY, RUN_TIME)
 
 
 def regeneration_day(moment: datetime) -> date:

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import HumanTask, OpenDataRelease, ProcessInstance
+from app import standing_processes
+from app.db.models import HumanTask, OpenDataRelease
 from app.domain.open_data_schedule import next_regeneration_at
 
 PROCESS_KEY = "opendata_regeneration"
@@ -20,33 +21,20 @@ REVIEW_TASK = "review"
 STATISTICS_GROUP = "statistics"
 # Who the statistics store and the drafts record as having made them.
 SYSTEM_ACTOR = "opendata-regeneration"
-# An operator may suspend the instance; a suspended one is still the one, not to be doubled.
-_LIVE = ("active", "suspended")
 
 
 def running_instance_id(session: Session) -> int | None:
     """The regeneration instance that is active or suspended, if there is one."""
-    return session.scalar(select(ProcessInstance.id).where(
-        ProcessInstance.process_key == PROCESS_KEY, ProcessInstance.business_key == BUSINESS_KEY,
-        ProcessInstance.status.in_(_LIVE)).order_by(ProcessInstance.id.desc()).limit(1))
+    return standing_processes.running_instance_id(session, PROCESS_KEY, BUSINESS_KEY)
 
 
 def ensure_running(engine: Any, sessions: Any, now: datetime | None = None,
                    first_run_at: datetime | None = None) -> list[int]:
     """Start the regeneration process when none is running, waiting for the next run (or for
-    ``first_run_at``); returns the started instance's id, or nothing. Harmless to repeat: the
-    calendar and ``dicase demo-data`` both call it."""
-    from app.access.scope import Scope
-    from app.engine.runtime import Actor
-
-    with sessions() as session:
-        if running_instance_id(session) is not None:
-            return []
-    moment = first_run_at or next_regeneration_at(now or datetime.now(UTC))
-    return [engine.start(PROCESS_KEY, {"case_number": BUSINESS_KEY,
-                                       "next_run_at": moment.astimezone(UTC).isoformat()},
-                         business_key=BUSINESS_KEY, actor=Actor.system(),
-                         scope=Scope.for_process(PROCESS_KEY))]
+    ``first_run_at``); returns the started instance's id, or nothing."""
+    return standing_processes.ensure_running(
+        engine, sessions, PROCESS_KEY, BUSINESS_KEY,
+        first_run_at or next_regeneration_at(now or datetime.now(UTC)))
 
 
 def open_review_task(session: Session, instance_id: int) -> HumanTask | None:

@@ -23,8 +23,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import standing_processes
 from app.access.organisations import organisation_names
-from app.access.scope import Scope, Viewer, viewer_of_user
+from app.access.scope import Viewer, viewer_of_user
 from app.audit.chain import append_instance_event
 from app.db import transaction
 from app.db.models import OutboxMessage, ProcessInstance, ReportPack, User, utcnow
@@ -42,33 +43,22 @@ SYSTEM_ACTOR = "report-pack"
 TOPIC = "REPORT_PACK"
 RECIPIENT_ROLE = "subscriber"
 PDF_TEMPLATE = "documents/report_pack.html"
-# An operator may suspend the instance; a suspended one is still the one, not to be doubled.
-_LIVE = ("active", "suspended")
 
 
 # --- the one instance ----------------------------------------------------------------------------
 
 
 def running_instance_id(session: Session) -> int | None:
-    return session.scalar(select(ProcessInstance.id).where(
-        ProcessInstance.process_key == PROCESS_KEY, ProcessInstance.business_key == BUSINESS_KEY,
-        ProcessInstance.status.in_(_LIVE)).order_by(ProcessInstance.id.desc()).limit(1))
+    return standing_processes.running_instance_id(session, PROCESS_KEY, BUSINESS_KEY)
 
 
 def ensure_running(engine: Any, sessions: Any, now: datetime | None = None,
                    first_run_at: datetime | None = None) -> list[int]:
     """Start the pack process when none is running, waiting for the next 3rd (or for
     ``first_run_at``); returns the started instance's id, or nothing. Harmless to repeat."""
-    from app.engine.runtime import Actor
-
-    with sessions() as session:
-        if running_instance_id(session) is not None:
-            return []
-    moment = first_run_at or next_pack_at(now or datetime.now(UTC))
-    return [engine.start(PROCESS_KEY, {"case_number": BUSINESS_KEY,
-                                       "next_run_at": moment.astimezone(UTC).isoformat()},
-                         business_key=BUSINESS_KEY, actor=Actor.system(),
-                         scope=Scope.for_process(PROCESS_KEY))]
+    return standing_processes.ensure_running(
+        engine, sessions, PROCESS_KEY, BUSINESS_KEY,
+        first_run_at or next_pack_at(now or datetime.now(UTC)))
 
 
 # --- which period of a report a month's pack shows ------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from app.domain.calendar import RIGA, add_months
+from app.domain.calendar import RIGA, next_monthly_moment
 
 RUN_DAY = 3
 RUN_TIME = time(7, 0)
@@ -19,13 +19,7 @@ RUN_TIME = time(7, 0)
 def next_pack_at(after: datetime) -> datetime:
     """The first pack moment strictly after ``after`` (an aware moment), as aware UTC; the hour
     is Latvian wall-clock time, summer or winter."""
-    local = after.astimezone(RIGA)
-    month = local.date().replace(day=1)
-    candidate = datetime.combine(month.replace(day=RUN_DAY), RUN_TIME, tzinfo=RIGA)
-    if candidate <= local:
-        candidate = datetime.combine(add_months(month, 1).replace(day=RUN_DAY), RUN_TIME,
-                                     tzinfo=RIGA)
-    return candidate.astimezone(UTC)
+    return next_monthly_moment(after, RUN_DAY, RUN_TIME)
 
 
 def pack_month(run_at: datetime) -> str:
