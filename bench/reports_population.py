@@ -645,10 +645,11 @@ def build(url: str, backend: str, params: Params) -> dict[str, int]:
                 for name in counts:
                     conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                                       f"(SELECT coalesce(max(id), 1) FROM {name}))"))
+                # What autovacuum would have done by now; SQLite is left without planner
+                # statistics, as the product leaves it.
                 progress("postgres: VACUUM ANALYZE")
                 conn.execute(text("VACUUM ANALYZE"))
-            else:
-                conn.exec_driver_sql("ANALYZE").close()
+
     finally:
         engine.dispose()
     return counts

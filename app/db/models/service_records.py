@@ -43,7 +43,7 @@ class ServiceRecord(RecordScope, Base):
 
     __tablename__ = "service_record"
     __table_args__ = (
-        Index("ix_service_record_person", "person_id", "service_type", "status"),
+        Index("ix_service_record_person", "person_id", "service_type", "status", "period_from"),
         Index("ix_service_record_municipality", "municipality_code", "status", "period_from"),
     )
 
