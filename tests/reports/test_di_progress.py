@@ -4,9 +4,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access.scope import Viewer
+from app.db.models import ProcessInstance
 from app.reports import engine
 
 from .world import World
@@ -84,6 +86,18 @@ def test_di_progress_slices_by_municipality_and_region_totals_included(
     by_territory = engine.run(session, "di_progress", viewers["LM"], period="2025",
                               territory="PR-ZEMGALE", now=NOW)
     assert by_territory.totals == {"persons": 1}
+
+
+def test_di_progress_drilldown_names_each_record_by_its_own_case_number(
+        session: Session, viewers: dict[str, Viewer], persons: dict[str, int]) -> None:
+    # Y's P8 and P1 cases both put Y in an institution: two records, two case numbers.
+    rows = engine.drilldown(session, "di_progress", viewers["LM"], period="2025",
+                            territory=None, cell={"municipality": "JELGAVA",
+                                                  "stage": "in_institution"}, now=NOW)
+    own = set(session.scalars(select(ProcessInstance.business_key).where(
+        ProcessInstance.person_id == persons["Y"])))
+    assert len(own) == 2
+    assert {r["case_number"] for r in rows} == own
 
 
 def test_di_progress_drilldown_lists_persons_with_a_link_where_the_viewer_may_open_them(
