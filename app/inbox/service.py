@@ -244,10 +244,13 @@ def _person_matches(term: str) -> ColumnElement[bool]:
             code = personal_codes.normalise(term)
         except personal_codes.InvalidPersonalCode:
             code = ""
-        return HumanTask.person_id.in_(select(Person.id).where(Person.personal_code == code))
-    return exists(select(literal(1)).where(
+        # Uncorrelated: sorted by person, the outer query has Person too, and SQLAlchemy would
+        # otherwise correlate it away and leave the subquery without a FROM.
+        return HumanTask.person_id.in_(
+            select(Person.id).where(Person.personal_code == code).correlate(None))
+    return exists(select(literal(1)).select_from(Person).where(
         Person.id == HumanTask.person_id,
-        Person.search_name.contains(term.casefold(), autoescape=True)))
+        Person.search_name.contains(term.casefold(), autoescape=True)).correlate(HumanTask))
 
 
 def _due_condition(due: str, now: datetime) -> ColumnElement[bool]:

@@ -56,6 +56,16 @@ def test_the_default_tab_is_mine_and_filters_apply(institution_api: Api, p9: int
     assert paged["items"] == [] and paged["total"] == 1 and paged["pages"] == 1
 
 
+def test_a_person_search_sorted_by_person_finds_the_task(institution_api: Api, p9: int) -> None:
+    # Sorting by person puts the person in the outer query as well as in the search's subquery.
+    for term in ("Bērns", "bērns p9"):
+        found = institution_api.get(f"/tasks?tab=group&person={term}&sort=person").get_json()
+        assert [item["id"] for item in found["items"]] == [p9], term
+    assert institution_api.get("/tasks?tab=group&person=Nav&sort=person").get_json()["total"] == 0
+    by_code = institution_api.get("/tasks?tab=group&person=320000-00016&sort=person")
+    assert by_code.status_code == 200 and by_code.get_json()["total"] == 0
+
+
 def test_unusable_list_parameters_are_named(institution_api: Api) -> None:
     response = institution_api.get("/tasks?tab=all&sort=x&page=0&page_size=1000")
     assert response.status_code == 422
