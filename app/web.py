@@ -76,6 +76,7 @@ def register_web(app: Flask) -> None:
     _setup_login(app)
 
     app.before_request(_remember_language)
+    app.before_request(_refuse_nul_characters)
     app.before_request(_check_csrf)
     app.after_request(_security_headers)
     app.jinja_env.globals.update(csrf_token=csrf_token, csrf_field=CSRF_FIELD,
@@ -207,6 +208,18 @@ def _setup_login(app: Flask) -> None:
 # --- CSRF ----------------------------------------------------------------------------------------
 
 
+class NulCharacter(BadRequest):
+    description = "The request contains a NUL character."
+
+
+def _refuse_nul_characters() -> None:
+    """A query parameter (a search, a filter) may not hold NUL: PostgreSQL refuses it in text, so
+    it would surface as a database error instead of a clear 400. Form fields are cleaned by the
+    forms themselves (app/forms), which keep the rest of what was typed."""
+    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+        raise NulCharacter()
+
+
 class CsrfTokenInvalid(BadRequest):
     description = "The form's security token is missing or out of date."
 
@@ -307,6 +320,9 @@ def _http_error(err: HTTPException) -> Any:
 
 
 def _http_message(err: HTTPException) -> str:
+    if isinstance(err, NulCharacter):
+        return gettext("The request contains a character that is not allowed (NUL), so nothing "
+                       "was done. Remove it and try again.")
     if isinstance(err, CsrfTokenInvalid):
         return gettext("The form has expired or did not come from this site. "
                        "Go back, reload the page and try again.")

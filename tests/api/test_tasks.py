@@ -294,3 +294,9 @@ def test_a_task_without_a_form_is_completed_without_data(
     refused = institution_api.post(f"/tasks/{p9}/complete", json={"data": {"x": 1}})
     assert refused.status_code == 422 and set(error_of(refused)["fields"]) == {"data"}
     assert task_of(web_services, p9).status == "open"
+
+
+def test_a_nul_character_in_a_parameter_is_a_clear_400(institution_api: Api, p9: int) -> None:
+    response = institution_api.get("/tasks?tab=group&person=B%00rns")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"] == "The request could not be understood."

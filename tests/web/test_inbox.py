@@ -254,3 +254,9 @@ def test_due_day_and_state() -> None:
     assert due_state(deadline, deadline - timedelta(hours=2)) == "today"
     assert due_state(deadline, deadline - timedelta(days=2)) == "soon"
     assert due_state(deadline, deadline - timedelta(days=5)) == "later"
+
+
+def test_a_nul_character_in_a_search_is_refused_in_words(anna: FlaskClient) -> None:
+    page = anna.get("/inbox?person=B%00rns")
+    assert page.status_code == 400
+    assert "neatļauta rakstzīme (NUL)" in page.text
