@@ -450,9 +450,24 @@ def _json_body() -> Any:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except ValueError:
         raise ApiError(422, "invalid_json", "The body is not valid JSON.") from None
+    if _holds_nul(body):
+        # PostgreSQL refuses NUL in text: refused here, in words, before anything is written.
+        raise ApiError(422, "invalid_json", "A text in the body contains a NUL character "
+                       "(\\u0000), which no field may hold.")
+    return body
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def _deny(record_type: str, record_id: int) -> NoReturn:

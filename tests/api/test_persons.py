@@ -141,3 +141,15 @@ def test_starting_needs_a_known_process_and_a_readable_person(
     missing = institution_api.post(f"/persons/{person['id'] + 1000}/processes",
                                    json={"process_key": "p09_out_of_family_care"})
     assert missing.status_code == 404 and error_of(missing)["code"] == "not_found"
+
+
+def test_a_nul_character_in_the_body_is_refused_and_nothing_is_stored(
+        institution_api: Api, web_services: Services) -> None:
+    with web_services.sessions() as db:
+        before = db.scalar(select(func.count()).select_from(Person))
+    response = institution_api.post("/persons", json=dict(CHILD, family_name="Bēr\x00ziņa"))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "invalid_json"
+    assert "NUL" in response.get_json()["error"]["message"]
+    with web_services.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(Person)) == before
