@@ -37,6 +37,8 @@ class Settings:
     lease_seconds: float = field(default_factory=lambda: float(_env("LEASE_SECONDS", "60")))
     # The scheduler never sleeps longer than this, so a timer fires less than this late.
     poll_seconds: float = field(default_factory=lambda: float(_env("POLL_SECONDS", "0.5")))
+    # Timers fired in one transaction when many are due together (one commit for the batch).
+    timer_batch: int = field(default_factory=lambda: int(_env("TIMER_BATCH", "10")))
     script_time_limit: float = field(default_factory=lambda: float(_env("SCRIPT_TIME_LIMIT", "1.0")))
     adapter_timeout: float = field(default_factory=lambda: float(_env("ADAPTER_TIMEOUT", "10")))
     npais_url: str = field(default_factory=lambda: _env("NPAIS_URL", ""))

@@ -39,18 +39,22 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import time_machine
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db import transaction
 from app.db.migrate import upgrade
-from app.db.models import Base, Event, HumanTask, Timer
+from app.db.models import Base, Event, HumanTask, ProcessDefinition, ProcessInstance, Timer
 from app.db.scratch import scratch_database
 from app.domain.calendar import add_months, end_of_day, today_in_latvia
 from app.domain.out_of_family_care import next_report_due
+from app.engine import state
 from app.engine.deploy import deploy_directory, deploy_source
+from app.engine.parsing import parse_process
 from app.engine.runtime import Actor
+from app.engine.scripting import ProductScriptEngine
 from app.services import build_services
 from workers.runner import timer_loop, worker_name
 
@@ -249,7 +253,46 @@ def p9_report_timers(session: Session) -> list[tuple[int, datetime]]:
                                             & (last.c.due == Timer.due_at)))]
 
 
-def p9_measure(url: str, schedulers: int, budget: float) -> dict[str, float]:
+def _p9_raw(source: str, file_name: str, dmn_sources: dict[str, str], stored: str,
+            count: int) -> float:
+    """Worker process of the raw figure: ``count`` deadline firings by SpiffWorkflow alone, no
+    database: restore the stored workflow, let its due timers fire and the engine run, serialise
+    it again (the product's state codec, as bench/engine.py's raw). Returns the seconds."""
+    parsed = parse_process(source, file_name, dmn_sources)
+    scripts = ProductScriptEngine(time_limit=Settings().script_time_limit)
+    done = len(state.load(stored, parsed, scripts).get_tasks(state=TaskState.COMPLETED))
+    started = time.perf_counter()
+    for _ in range(count):
+        workflow = state.load(stored, parsed, scripts)
+        workflow.refresh_timers()
+        workflow.do_engine_steps()
+        state.dump(workflow)
+    took = time.perf_counter() - started
+    # The deadline did fire and the engine ran on from it: not an empty loop.
+    assert len(workflow.get_tasks(state=TaskState.COMPLETED)) > done
+    return took
+
+
+def p9_raw(url: str, processes: int, count: int) -> float:
+    """Deadline firings per second of SpiffWorkflow alone in ``processes`` processes (each
+    ``count`` firings of one waiting child's stored workflow, all started together): the most
+    this machine could fire with a database that cost nothing."""
+    services = build_services(Settings(database_url=url))
+    with services.sessions() as session:
+        stored, definition_id = session.execute(
+            select(ProcessInstance.state, ProcessInstance.definition_id)
+            .where(ProcessInstance.process_key == P9).order_by(ProcessInstance.id).limit(1)).one()
+        definition = session.get_one(ProcessDefinition, definition_id)
+        args = (definition.source_xml, definition.file_name, definition.dmn_sources or {},
+                stored, count)
+    services.db.dispose()
+    started = time.perf_counter()
+    with mp.get_context("spawn").Pool(processes) as pool:
+        pool.starmap(_p9_raw, [args] * processes)
+    return processes * count / (time.perf_counter() - started)
+
+
+def p9_measure(url: str, schedulers: int, budget: float, raw_count: int) -> dict[str, float]:
     services = build_services(Settings(database_url=url))
     with services.sessions() as session:
         report = dict(p9_report_timers(session))
@@ -257,6 +300,7 @@ def p9_measure(url: str, schedulers: int, budget: float) -> dict[str, float]:
     # Reminders due before the deadline fire first, untimed, so the figure is the deadlines'.
     for timer_id in sorted(waiting - set(report)):
         services.engine.fire_timer(timer_id, "bench-setup")
+    raw = p9_raw(url, schedulers, raw_count) if raw_count else float("nan")
     due_at = max(report.values())
     begin = datetime.now(UTC)
     assert begin >= _aware(due_at), "the deadline must have passed before the scheduler starts"
@@ -286,7 +330,7 @@ def p9_measure(url: str, schedulers: int, budget: float) -> dict[str, float]:
     services.db.dispose()
     # The deadline passed before the scheduler started: lag counts from the start.
     lags = sorted((_aware(f) - begin).total_seconds() for _, f in fired)
-    return {"timers": len(report), "fired": len(fired), "lost": len(report) - len(fired),
+    return {"raw": raw, "timers": len(report), "fired": len(fired), "lost": len(report) - len(fired),
             "twice": len(twice), "seconds": elapsed,
             "p50": _pct(lags, 50), "p95": _pct(lags, 95), "p99": _pct(lags, 99),
             "max": lags[-1] if lags else float("nan")}
@@ -329,15 +373,20 @@ def p9_main(args: argparse.Namespace) -> None:
         print(f"set-up: {args.n} instances waiting in {took:.0f} s ({how})", flush=True)
         print(f"{'schedulers':>10} {'timers':>7} {'fired':>7} {'lost':>5} {'twice':>5} "
               f"{'all fired s':>11} {'fired/s':>8} {'p50 s':>7} {'p95 s':>7} {'p99 s':>7} "
-              f"{'max s':>7}")
+              f"{'max s':>7} {'raw/s':>7} {'%raw':>5} {'raw s':>7}")
         for count in counts:
             with _p9_copy(args.backend, template) as url:
-                r = p9_measure(url, count, args.budget)
+                r = p9_measure(url, count, args.budget, min(args.raw_max, args.n // count))
             done = f"{r['seconds']:.1f}" if not r["lost"] else f">{r['seconds']:.0f}"
+            rate = r["fired"] / r["seconds"]
             print(f"{count:>10} {r['timers']:>7.0f} {r['fired']:>7.0f} {r['lost']:>5.0f} "
-                  f"{r['twice']:>5.0f} {done:>11} {r['fired'] / r['seconds']:>8.0f} "
-                  f"{r['p50']:>7.1f} {r['p95']:>7.1f} {r['p99']:>7.1f} {r['max']:>7.1f}",
+                  f"{r['twice']:>5.0f} {done:>11} {rate:>8.0f} "
+                  f"{r['p50']:>7.1f} {r['p95']:>7.1f} {r['p99']:>7.1f} {r['max']:>7.1f} "
+                  f"{r['raw']:>7.0f} {rate / r['raw']:>5.0%} {r['timers'] / r['raw']:>7.1f}",
                   flush=True)
+        print("raw/s: deadline firings per second of SpiffWorkflow alone (restore, fire, run, "
+              "serialise; no database) in as many processes as schedulers, measured just before "
+              "them; raw s: how long it would take for all the timers", flush=True)
 
 
 class _p9_database:
@@ -409,6 +458,8 @@ def main() -> None:
                          "engine: every child through the engine (slow: minutes per 10,000)")
     p9.add_argument("--setup-processes", type=int, default=2)
     p9.add_argument("--schedulers", default="1,2", help="scheduler process counts to measure")
+    p9.add_argument("--raw-max", type=int, default=3000,
+                    help="firings per process in the raw figure (0 leaves it out)")
     p9.add_argument("--budget", type=float, default=1800.0,
                     help="seconds to wait for all deadlines to fire before giving up")
     args = parser.parse_args()

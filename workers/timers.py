@@ -16,6 +16,9 @@ log = logging.getLogger(__name__)
 
 
 def claim_due_timers(services: Services, worker: str, limit: int = 50) -> list[int]:
+    """Lease up to ``limit`` due timers to ``worker``, the earliest first; their ids in the
+    order of their instances, so that two schedulers firing batches lock instances in the same
+    order and never wait for each other in a circle."""
     now = utcnow()
     with transaction(services.sessions) as session:
         timers = session.scalars(
@@ -31,12 +34,31 @@ def claim_due_timers(services: Services, worker: str, limit: int = 50) -> list[i
         for timer in timers:
             timer.locked_by = worker
             timer.locked_until = now + timedelta(seconds=services.settings.lease_seconds)
-        return [t.id for t in timers]
+        return [t.id for t in sorted(timers, key=lambda t: (t.instance_id, t.id))]
 
 
 def fire_due_timers(services: Services, worker: str, limit: int = 50) -> int:
+    """Fire the due timers this worker can claim, in batches of ``timer_batch`` per transaction;
+    a batch that fails is fired again one timer at a time."""
+    claimed = claim_due_timers(services, worker, limit)
+    size = max(1, services.settings.timer_batch)
     fired = 0
-    for timer_id in claim_due_timers(services, worker, limit):
+    for first in range(0, len(claimed), size):
+        batch = claimed[first:first + size]
+        if len(batch) > 1:
+            try:
+                fired += services.engine.fire_timers(batch, worker)
+                continue
+            except Exception as err:  # noqa: BLE001 - each is retried alone just below
+                log.info("a batch of %d timers was rolled back (%s); firing them one by one",
+                         len(batch), type(err).__name__)
+        fired += _fire_one_by_one(services, worker, batch)
+    return fired
+
+
+def _fire_one_by_one(services: Services, worker: str, timer_ids: list[int]) -> int:
+    fired = 0
+    for timer_id in timer_ids:
         with timer_context(timer_id):
             try:
                 fired += services.engine.fire_timer(timer_id, worker)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -293,33 +293,49 @@ class Engine:
 
         def step(tx: Tx) -> None:
             nonlocal fired
-            # As a completion: the locked instance and its open rows in one round trip.
-            with tx.batch():
-                locked = rows.lock_instance_of_timer(tx, timer_id)
-                open_read = (derive.open_rows(tx, derive.ALL_KINDS, timer_id=timer_id)
-                             if tx.postgres else None)
-            row = rows.one(locked)
-            if row is None:
-                return  # the timer is gone: nothing to fire
-            instance = rows.instance_row(row)
-            found.append(instance.id)
-            if open_read is None:
-                open_read = derive.open_rows(tx, derive.ALL_KINDS, instance_id=instance.id)
-            open_rows = derive.read_open_rows(open_read)
-            guid = next((g for g, r in open_rows[derive.TIMER].items() if r.id == timer_id), None)
-            if guid is None:
-                return  # fired, cancelled or in an incident meanwhile
-            loaded = self._load_locked(tx, instance)
-            with _model_errors(loaded.workflow):
-                loaded.workflow.refresh_timers()
-            writes, ended = self._finish(tx, loaded, _run(loaded.workflow), open_rows)
-            task = loaded.workflow.get_task_from_id(UUID(guid))
-            fired = task is None or task.has_state(TaskState.COMPLETED)
-            if not fired:  # SpiffWorkflow's clock says not yet: let the next tick retry
-                rows.release_timer(tx, timer_id)
-            self._write(tx, loaded, writes, ended)
+            fired = self._fire(tx, timer_id, found)
 
         self._tx_step(lambda: found[0], step, incident_kind="timer", timer_id=timer_id)
+        return fired
+
+    def fire_timers(self, timer_ids: Sequence[int], worker: str) -> int:
+        """Fire several due timers in one transaction: one commit (on PostgreSQL one flush of
+        the disk) for all of them instead of one each, which is most of a firing's database
+        cost when a crowd of deadlines falls due together. All or nothing: if any of them fails
+        (a script error, a concurrent change, a deadlock) nothing of the batch is kept and the
+        error is raised, and the caller fires them one by one (``fire_timer``), which handles
+        each failure on its own. Returns how many fired."""
+        with rows.step(self.db) as tx:
+            return sum(self._fire(tx, timer_id, []) for timer_id in timer_ids)
+
+    def _fire(self, tx: Tx, timer_id: int, found: list[int]) -> bool:
+        """A timer's firing inside ``tx``: its instance read under lock, the timer events that
+        are due run, the step's rows written. ``found`` receives the instance's id."""
+        # As a completion: the locked instance and its open rows in one round trip.
+        with tx.batch():
+            locked = rows.lock_instance_of_timer(tx, timer_id)
+            open_read = (derive.open_rows(tx, derive.ALL_KINDS, timer_id=timer_id)
+                         if tx.postgres else None)
+        row = rows.one(locked)
+        if row is None:
+            return False  # the timer is gone: nothing to fire
+        instance = rows.instance_row(row)
+        found.append(instance.id)
+        if open_read is None:
+            open_read = derive.open_rows(tx, derive.ALL_KINDS, instance_id=instance.id)
+        open_rows = derive.read_open_rows(open_read)
+        guid = next((g for g, r in open_rows[derive.TIMER].items() if r.id == timer_id), None)
+        if guid is None:
+            return False  # fired, cancelled or in an incident meanwhile
+        loaded = self._load_locked(tx, instance)
+        with _model_errors(loaded.workflow):
+            loaded.workflow.refresh_timers()
+        writes, ended = self._finish(tx, loaded, _run(loaded.workflow), open_rows)
+        task = loaded.workflow.get_task_from_id(UUID(guid))
+        fired = task is None or task.has_state(TaskState.COMPLETED)
+        if not fired:  # SpiffWorkflow's clock says not yet: let the next tick retry
+            rows.release_timer(tx, timer_id)
+        self._write(tx, loaded, writes, ended)
         return fired
 
     def finish_job(self, job_id: int, worker: str, result: dict[str, Any]) -> bool:
