@@ -262,6 +262,31 @@ def audit_verify(instance_id: int | None) -> None:
     click.echo(f"All {chains} chain(s) intact; {events} events checked.")
 
 
+@main.group()
+def users() -> None:
+    """People's accounts."""
+
+
+@users.command("end-sessions")
+@click.argument("username")
+def users_end_sessions(username: str) -> None:
+    """End every signed-in browser session of USERNAME: each is refused at its next request,
+    and the person signs in again. The account stays active; API bearer tokens are not
+    affected."""
+    from app.auth.service import NoSuchAccount, SessionEnd, account_id_of, end_sessions_of
+    from app.db import transaction
+
+    services = build_services(_settings())
+    try:
+        with transaction(services.sessions) as session:
+            user_id = account_id_of(session, username)
+            ended = end_sessions_of(session, user_id, SessionEnd.ENDED_BY_ADMIN)
+    except NoSuchAccount:
+        click.echo(f"No account is called {username!r}.", err=True)
+        sys.exit(1)
+    click.echo(f"Ended {ended} open session(s) of account #{user_id}.")
+
+
 @main.group("api-key")
 def api_key() -> None:
     """API keys of organisations' systems calling /api/v1 (docs/api.md)."""

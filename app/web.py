@@ -26,7 +26,7 @@ from app import services_of
 from app.api.auth import require_credentials_header
 from app.api.errors import error_response, http_error_response, is_api_path
 from app.api.errors import language as api_language
-from app.auth.service import SignedInUser, display_name_of, load_user
+from app.auth.service import display_name_of
 from app.domain.calendar import format_lv, format_lv_datetime
 from app.engine.errors import (
     EngineError,
@@ -180,7 +180,7 @@ def _setup_login(app: Flask) -> None:
     from datetime import timedelta
 
     from app.auth.oidc import OidcClient, OidcConfig
-    from app.auth.sessions import enforce_session_limits
+    from app.auth.sessions import enforce_session_limits, signed_in_user
     from app.auth.views import OIDC_EXTENSION
 
     settings = services_of(app).settings
@@ -199,10 +199,8 @@ def _setup_login(app: Flask) -> None:
     # flask-login flashes the message; translate it when it is shown, not at import time.
     manager.localize_callback = gettext
 
-    @manager.user_loader
-    def _load(user_id: str) -> SignedInUser | None:
-        with services_of(current_app).sessions() as db:
-            return load_user(db, user_id)
+    # enforce_session_limits read the account with the session's row: no second query.
+    manager.user_loader(signed_in_user)
 
 
 # --- CSRF ----------------------------------------------------------------------------------------

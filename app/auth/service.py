@@ -1,21 +1,47 @@
 """Accounts: creating local ones, checking a password, keeping the accounts of people who sign in
-through the identity provider, and the signed-in person the web layer keeps.
+through the identity provider, the signed-in person the web layer keeps, and the server's record
+of each signed-in browser session (``signed_in_session``), which is what lets a session be ended
+before its limits.
 
 No Flask here: the web layer turns a ``User`` row into a ``SignedInUser`` and hands it to
 flask-login, which only needs the four attributes below.
 """
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.password_policy import check_password
 from app.auth.passwords import hash_password, verify_password
-from app.db.models import User
+from app.db.models import SignedInSession, User, utcnow
+
+# A session's row is deleted this long after it started (at some later sign-in): long enough for
+# whoever looks into an incident, since a session lasts hours at most.
+KEEP_SIGNED_IN_SESSIONS = timedelta(days=90)
+
+
+class SessionEnd(Enum):
+    """Why a signed-in session ended, as ``signed_in_session.end_reason`` records it."""
+
+    SIGNED_OUT = "signed_out"
+    IDLE = "idle"
+    MAX_AGE = "max_age"
+    ENDED_BY_ADMIN = "ended_by_admin"
+    ACCOUNT_DEACTIVATED = "account_deactivated"
+    # The same browser signed in again, so its earlier session cannot be taken up by a copy.
+    REPLACED = "replaced"
+
+
+class NoSuchAccount(LookupError):
+    """No account has this username."""
 
 
 @dataclass(frozen=True)
@@ -103,16 +129,77 @@ def provision_federated_user(session: Session, username: str, display_name: str,
     return user
 
 
-def load_user(session: Session, user_id: str) -> SignedInUser | None:
-    """The signed-in user for a session cookie's id; None once the account is deactivated."""
+def account_id_of(session: Session, username: str) -> int:
+    """The id of the account with this username; ``NoSuchAccount`` if there is none."""
+    found = session.scalar(select(User.id).where(User.username == username.strip()))
+    if found is None:
+        raise NoSuchAccount(username)
+    return found
+
+
+# --- signed-in sessions --------------------------------------------------------------------------
+
+
+def token_digest(token: str) -> str:
+    """What the database keeps of a session's token: its SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def record_sign_in(session: Session, user_id: int, method: str, now: datetime) -> str:
+    """Record a new signed-in session of ``user_id`` and return its token, for the browser's
+    cookie only. Rows older than :data:`KEEP_SIGNED_IN_SESSIONS` are deleted on the way (there is
+    no periodic clean-up; an indexed range delete at each sign-in is cheap). The caller commits."""
+    token = secrets.token_urlsafe(32)
+    session.add(SignedInSession(token_sha256=token_digest(token), user_id=user_id, method=method,
+                                started_at=now, last_seen_at=now))
+    session.execute(delete(SignedInSession)
+                    .where(SignedInSession.started_at < now - KEEP_SIGNED_IN_SESSIONS))
+    return token
+
+
+def signed_in_session(session: Session, user_id: str,
+                      token: str) -> tuple[User, SignedInSession] | None:
+    """The account and the session row a cookie names, read together in one query; None if
+    the database has no such session of this account. The row may be ended, the account
+    deactivated: the caller decides."""
     try:
         key = int(user_id)
     except ValueError:
         return None
-    user = session.get(User, key)
-    if user is None or not user.active:
-        return None
-    return SignedInUser.of(user)
+    found = session.execute(
+        select(User, SignedInSession)
+        .join(SignedInSession, SignedInSession.user_id == User.id)
+        .where(SignedInSession.token_sha256 == token_digest(token), User.id == key)).first()
+    return None if found is None else (found[0], found[1])
+
+
+def touch_signed_in_session(session: Session, session_id: int, now: datetime) -> None:
+    """Note that the session was used at ``now``. The caller commits."""
+    session.execute(update(SignedInSession)
+                    .where(SignedInSession.id == session_id, SignedInSession.ended_at.is_(None))
+                    .values(last_seen_at=now))
+
+
+def end_signed_in_session(session: Session, token: str, reason: SessionEnd,
+                          now: datetime) -> bool:
+    """End the session of this token, if it is open; whether it was. The caller commits."""
+    ended = session.execute(update(SignedInSession)
+                            .where(SignedInSession.token_sha256 == token_digest(token),
+                                   SignedInSession.ended_at.is_(None))
+                            .values(ended_at=now, end_reason=reason.value))
+    return bool(ended.rowcount)  # type: ignore[attr-defined]
+
+
+def end_sessions_of(session: Session, user_id: int, reason: SessionEnd,
+                    now: datetime | None = None) -> int:
+    """End every open signed-in session of ``user_id``: each is refused at its next request.
+    Bearer tokens of the API are not sessions and are not affected. How many were open; the
+    caller commits."""
+    ended = session.execute(update(SignedInSession)
+                            .where(SignedInSession.user_id == user_id,
+                                   SignedInSession.ended_at.is_(None))
+                            .values(ended_at=now or utcnow(), end_reason=reason.value))
+    return int(ended.rowcount)  # type: ignore[attr-defined]
 
 
 def display_name_of(session: Session, username: str) -> str:

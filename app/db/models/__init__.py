@@ -33,6 +33,7 @@ from .report_facts import ReportFactCursor, ReportGroupHome, ReportNeedsLevel, R
 from .report_subscriptions import ReportPack, ReportSubscriber, ReportSubscription
 from .saved_filters import SavedFilter
 from .service_records import ServiceRecord, ServiceRecordBatch
+from .sign_ins import SignedInSession
 from .support_plans import SupportPlanVersion
 from .users import User
 
@@ -84,6 +85,7 @@ __all__ = [
     "SelfCareAssessment",
     "ServiceRecord",
     "ServiceRecordBatch",
+    "SignedInSession",
     "StatFact",
     "StatLoad",
     "StatSubject",
