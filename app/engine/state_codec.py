@@ -24,6 +24,10 @@ from SpiffWorkflow.util.task import TaskState
 
 _WAITING = TaskState.WAITING
 _CONTAINERS = (dict, list, set)
+# Values of these types never compare both equal and unequal, so data equal to its parent's
+# (dict ==, which takes an object as equal to itself) has no updates in SpiffWorkflow's delta
+# (which asks !=); a float could be NaN, which is unequal to itself.
+_NE_IS_NOT_EQ = frozenset({str, int, bool, type(None), dict, list})
 _EXACT_CONTAINERS = frozenset(_CONTAINERS)
 
 
@@ -65,12 +69,15 @@ def _common_to_dict(workflow: Any) -> dict[str, Any]:
             data, delta = task.data, {}
             parent_text = None
         else:
-            # DeepMerge.get_updated_keys / get_deleted_keys against the parent's data.
             own, inherited = task.data, parent.data
             data = {}
-            delta = {"updates": {k: v for k, v in own.items()
-                                 if k not in inherited or v != inherited[k]},
-                     "deletions": [k for k in inherited if k not in own]}
+            if own == inherited and _NE_IS_NOT_EQ.issuperset(map(type, own.values())):
+                delta = {"updates": {}, "deletions": []}
+            else:
+                # DeepMerge.get_updated_keys / get_deleted_keys against the parent's data.
+                delta = {"updates": {k: v for k, v in own.items()
+                                     if k not in inherited or v != inherited[k]},
+                         "deletions": [k for k in inherited if k not in own]}
             parent_text = text_of.get(id(parent_id)) or str(parent_id)
         task_id = task.id
         converted[text_of[id(key)]] = {
@@ -165,7 +172,8 @@ def _restore_common(dct: dict[str, Any], workflow: Any, top: BpmnWorkflow, regis
         if delta and parent is not None:
             data = _inherited(parent.data)
             updates = delta.get("updates", {})
-            data.update(updates if _is_plain(updates) else registry.restore(updates))
+            if updates:
+                data.update(updates if _is_plain(updates) else registry.restore(updates))
             for name in delta.get("deletions", ()):
                 data.pop(name, None)
         else:
@@ -199,6 +207,8 @@ def _inherited(parent_data: dict[str, Any]) -> dict[str, Any]:
 def _is_plain(value: Any) -> bool:
     """No dict anywhere inside ``value`` (parsed JSON) has a ``typename`` key: then the value
     already is what the registry's ``restore`` would make of it (an equal, unshared copy)."""
+    if not value:
+        return True
     kind = type(value)
     if kind is dict:
         if "typename" in value:

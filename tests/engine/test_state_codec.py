@@ -452,6 +452,19 @@ def test_functions_left_in_data_are_dropped_like_spiffworkflow_drops_them() -> N
     check_codec(workflow, _mixed_model())
 
 
+def test_values_unequal_to_themselves_are_updates_as_spiffworkflow_counts_them() -> None:
+    # DeepMerge compares a task's data with its parent's by !=: NaN is never equal, even to
+    # itself, so it is written in every task's delta; other floats and equal values are not.
+    workflow = _mixed_workflow()
+    not_a_number = float("nan")
+    for task in workflow.get_tasks():
+        task.data.update(ratio=not_a_number, share=0.25, shares=[0.25, not_a_number])
+    written = state.dump(workflow)
+    assert written == reference_dump(workflow)
+    updates = [t["delta"]["updates"] for t in json.loads(written)["tasks"].values() if t["delta"]]
+    assert updates and all(set(u) >= {"ratio"} and "share" not in u for u in updates)
+
+
 def test_a_task_s_data_is_its_own_at_the_first_level() -> None:
     restored = state.load(state.dump(_mixed_workflow()), _mixed_model(), ProductScriptEngine())
     reviews = [t for t in restored.get_tasks(state=TaskState.READY)
