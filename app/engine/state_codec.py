@@ -58,6 +58,7 @@ def _common_to_dict(workflow: Any) -> dict[str, Any]:
     text_of = {id(key): str(key) for key in tasks}
     task_of = {id(key): task for key, task in tasks.items()}
     converted = {}
+    delta: dict[str, Any]
     for key, task in tasks.items():
         parent_id = task._parent
         parent = None
