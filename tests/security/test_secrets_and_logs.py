@@ -48,6 +48,8 @@ HASHED_OR_NOT_SECRET = {
     "api_key.secret_sha256": "SHA-256 of the API key; the key is shown once and not kept",
     "api_key.prefix": "the key's public prefix, to find its row",
     "kept_form.token_sha256": "SHA-256 of the token of a form kept after the session ended",
+    "signed_in_session.token_sha256": "SHA-256 of a signed-in session's token; the token is in "
+                                      "the browser's cookie only",
     "login_attempt.username_key": "HMAC of the username, for throttling",
     "stat_load.key_version": "the pseudonym key's version label, not the key",
     "event.hash": "the audit chain", "event.prev_hash": "the audit chain",
