@@ -48,8 +48,8 @@ PENDING_SSO = "sso_pending"
 SESSION_TOKEN = "session_token"
 _LANGUAGE = "lang"
 _FLASK_LOGIN_USER_ID = "_user_id"
-# Answers that show nothing of anyone's: no session is looked up for them, so the health check
-# answers for the database alone.
+# Endpoints that show no one's data: no session is looked up for them, so the health check
+# answers with its own JSON for a signed-in browser too when the database is away.
 _WITHOUT_SESSION = frozenset({"static", "healthz"})
 
 # The last-seen time is written back at most this often, so not every request resets the cookie
