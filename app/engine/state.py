@@ -8,6 +8,8 @@ written by earlier versions of this module load unchanged.
 from __future__ import annotations
 
 import json
+from datetime import date
+from decimal import Decimal
 
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
@@ -23,6 +25,13 @@ FORMAT_VERSION = "dicase-1"
 # Converts what is not plain JSON in task data (datetimes, UUIDs, timedeltas) and bpmn events.
 # Shared by all threads: only the serializer's encoder mode makes it stateful, and it stays off.
 _registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+# The script sandbox also lets a model compute dates and Decimals (money is never a float), which
+# SpiffWorkflow's registry does not know: without these a script leaving one in the data failed
+# its step when the state was written. A datetime keeps its own entry (the lookup is by exact type).
+_registry.register(date, lambda value: {"value": value.isoformat()},
+                   lambda dct: date.fromisoformat(dct["value"]), typename="date")
+_registry.register(Decimal, lambda value: {"value": str(value)},
+                   lambda dct: Decimal(dct["value"]), typename="Decimal")
 _encoder = create_encoder(_registry)(separators=(",", ":"))
 
 

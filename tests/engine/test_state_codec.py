@@ -34,7 +34,9 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from app.config import PROJECT_ROOT
+from app.db import transaction
 from app.engine import state
+from app.engine.deploy import deploy_source
 from app.engine.parsing import ParsedProcess, parse_process
 from app.engine.runtime import Actor
 from app.engine.scripting import ProductScriptEngine
@@ -420,14 +422,56 @@ def test_typed_values_in_task_data_come_back_typed() -> None:
 
 
 @pytest.mark.parametrize("value", [date(2035, 3, 1), Decimal("12.50")], ids=["date", "decimal"])
-def test_values_spiffworkflow_cannot_store_fail_the_same_way(value: Any) -> None:
-    # Neither the registry nor the JSON encoder knows dates or decimals.
+def test_values_the_sandbox_allows_are_stored_typed(value: Any) -> None:
+    # SpiffWorkflow's registry knows datetimes, timedeltas and UUIDs only; the sandbox also lets a
+    # script make dates and decimals (money), which the product registers.
     workflow = _mixed_workflow()
     workflow.get_tasks(state=TaskState.READY)[0].data["value"] = {"inside": [value]}
     with pytest.raises(TypeError):
         reference_dump(workflow)
-    with pytest.raises(TypeError):
-        state.dump(workflow)
+    restored = state.load(state.dump(workflow), _mixed_model(), ProductScriptEngine())
+    [found] = {t.data["value"]["inside"][0] for t in restored.get_tasks(state=TaskState.READY)
+               if "value" in t.data}
+    assert found == value and type(found) is type(value)
+
+
+SCRIPT_VALUES = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+    id="d" targetNamespace="urn:lv:dicase:tests">
+  <bpmn:process id="script_values" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:scriptTask id="compute" name="Compute">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:script>decided_on = date.fromisoformat(decided)
+allowance = (Decimal(income) * Decimal("0.15")).quantize(Decimal("0.01"))</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:userTask id="check" name="Check">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="candidateGroups" value="testers" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="compute" />
+    <bpmn:sequenceFlow id="f2" sourceRef="compute" targetRef="check" />
+    <bpmn:sequenceFlow id="f3" sourceRef="check" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_a_script_leaving_a_date_and_money_in_the_data_runs_on(services: Services) -> None:
+    with transaction(services.sessions) as session:
+        deploy_source(session, "script_values.bpmn", SCRIPT_VALUES, "test")
+    iid = services.engine.start("script_values", {"decided": "2025-02-28", "income": "512.37"},
+                                business_key="SV-1", actor=Actor("t"))
+    [check] = open_tasks(services, iid)
+    data = services.engine.task_data(check.id)
+    assert data["decided_on"] == date(2025, 2, 28) and type(data["decided_on"]) is date
+    assert data["allowance"] == Decimal("76.86") and isinstance(data["allowance"], Decimal)
+    services.engine.complete_task(check.id, Actor("x", frozenset({"testers"})), {})
+    assert instance(services, iid).status == "completed"
 
 
 def test_a_data_field_named_typename_fails_to_load_the_same_way() -> None:
