@@ -13,7 +13,7 @@ from adapters.registry import AdapterError, CallContext, lookup
 from app.audit.chain import append_instance_event
 from app.db import transaction
 from app.db.models import Incident, Job, ProcessInstance, utcnow
-from app.engine.errors import EngineError
+from app.engine.errors import EngineError, ReservedFieldName
 from app.observability.logs import job_context
 from app.services import Services
 
@@ -73,6 +73,9 @@ def run_job(services: Services, job: ClaimedJob, worker: str) -> str:
         return record_failure(services, job, worker, f"{type(err).__name__}: {err}", retryable=False)
     try:
         return "done" if services.engine.finish_job(job.id, worker, result) else "stale"
+    except ReservedFieldName as err:
+        # The answer cannot be stored as it is: retrying would get the same answer.
+        return record_failure(services, job, worker, str(err), retryable=False)
     except EngineError as err:
         # ScriptFailed has already been recorded as an incident by the engine.
         log.warning("job %s: the instance could not continue: %s", job.id, type(err).__name__)

@@ -25,6 +25,17 @@ class DeploymentError(EngineError):
         self.reason = message
 
 
+class ReservedFieldName(EngineError):
+    """Data handed to the engine holds a field whose name its stored state reserves."""
+
+    http_status = 422
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"The field name '{name}' is reserved by the process engine; "
+                         "rename the field. Nothing was saved.")
+
+
 class UnknownProcess(EngineError):
     http_status = 404
 

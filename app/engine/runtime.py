@@ -101,6 +101,7 @@ class Engine:
         ``scope`` says whose record the instance is (app.access.scope); without one the instance
         is visible only to the organisations that see every record of its kind.
         """
+        state.check_storable(data)
         with rows.step(self.db) as tx:
             with tx.batch():  # on PostgreSQL, with the step's BEGIN
                 latest = rows.latest_definition(tx, process_key)
@@ -226,6 +227,7 @@ class Engine:
 
     def complete_task(self, task_id: int, actor: Actor, data: dict[str, Any]) -> None:
         """Complete a user task with validated form data and run the instance on."""
+        state.check_storable(data)
         found: list[int] = []
 
         def step(tx: Tx) -> None:
@@ -341,6 +343,7 @@ class Engine:
     def finish_job(self, job_id: int, worker: str, result: dict[str, Any]) -> bool:
         """Feed a worker's result into the waiting service task; False if the job was no longer
         this worker's (its lease ran out and another worker took it) or no longer wanted."""
+        state.check_storable(result)  # raised to the job runner: retried, then an incident
         with self.sessions() as session:
             job = session.get(Job, job_id)
             if job is None:
@@ -377,6 +380,7 @@ class Engine:
     def correlate(self, message_name: str, payload: dict[str, Any], *,
                   business_key: str | None = None, actor: Actor) -> list[int]:
         """Deliver a message to every instance waiting for it (with this business key)."""
+        state.check_storable(payload)
         with self.sessions() as session:
             query = select(MessageSubscription.instance_id).where(
                 MessageSubscription.message_name == message_name)

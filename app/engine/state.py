@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from .errors import ReservedFieldName
 from .parsing import ParsedProcess
 from .scripting import ProductScriptEngine
 from .state_codec import restore_workflow, workflow_to_dict
@@ -33,6 +35,24 @@ _registry.register(date, lambda value: {"value": value.isoformat()},
 _registry.register(Decimal, lambda value: {"value": str(value)},
                    lambda dct: Decimal(dct["value"]), typename="Decimal")
 _encoder = create_encoder(_registry)(separators=(",", ":"))
+
+
+# SpiffWorkflow's stored form marks a typed value as a dict with this key: a data field of that
+# name would be read back as a stored object and the instance could not be loaded again.
+RESERVED_FIELD = "typename"
+
+
+def check_storable(data: Any) -> None:
+    """Refuse data from outside (start data, a form, a message, a service's answer) holding a
+    field the stored state reserves, at any depth, before it reaches a workflow."""
+    if isinstance(data, dict):
+        if RESERVED_FIELD in data:
+            raise ReservedFieldName(RESERVED_FIELD)
+        for value in data.values():
+            check_storable(value)
+    elif isinstance(data, (list, tuple)):
+        for item in data:
+            check_storable(item)
 
 
 def dump(workflow: BpmnWorkflow) -> str:
