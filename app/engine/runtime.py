@@ -343,7 +343,7 @@ class Engine:
     def finish_job(self, job_id: int, worker: str, result: dict[str, Any]) -> bool:
         """Feed a worker's result into the waiting service task; False if the job was no longer
         this worker's (its lease ran out and another worker took it) or no longer wanted."""
-        state.check_storable(result)  # raised to the job runner: retried, then an incident
+        state.check_storable(result)  # the job runner makes this an incident (workers/jobs.py)
         with self.sessions() as session:
             job = session.get(Job, job_id)
             if job is None:

@@ -44,15 +44,18 @@ RESERVED_FIELD = "typename"
 
 def check_storable(data: Any) -> None:
     """Refuse data from outside (start data, a form, a message, a service's answer) holding a
-    field the stored state reserves, at any depth, before it reaches a workflow."""
-    if isinstance(data, dict):
-        if RESERVED_FIELD in data:
-            raise ReservedFieldName(RESERVED_FIELD)
-        for value in data.values():
-            check_storable(value)
-    elif isinstance(data, (list, tuple)):
-        for item in data:
-            check_storable(item)
+    field the stored state reserves, at any depth, before it reaches a workflow. Walked with a
+    list, not recursion: nesting deep enough to exhaust Python's stack is refused elsewhere with a
+    clear message, not here with a crash."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            if RESERVED_FIELD in value:
+                raise ReservedFieldName(RESERVED_FIELD)
+            pending.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            pending.extend(value)
 
 
 def dump(workflow: BpmnWorkflow) -> str:
