@@ -45,8 +45,7 @@ RESERVED_FIELD = "typename"
 def check_storable(data: Any) -> None:
     """Refuse data from outside (start data, a form, a message, a service's answer) holding a
     field the stored state reserves, at any depth, before it reaches a workflow. Walked with a
-    list, not recursion: nesting deep enough to exhaust Python's stack is refused elsewhere with a
-    clear message, not here with a crash."""
+    list, not recursion, so deeply nested data cannot exhaust Python's stack here."""
     pending = [data]
     while pending:
         value = pending.pop()
