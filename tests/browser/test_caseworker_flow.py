@@ -97,6 +97,9 @@ def test_a_caseworker_works_a_task_end_to_end_in_the_browser(served: str,
         page.get_by_role("button", name="Uzņemties").click()
         expect(page.locator(".flashes")).to_contain_text("Jūs uzņēmāties uzdevumu")
         page.get_by_role("link", name="Piešķirti man").click()
+        # The tab's list is swapped in by htmx: wait for it before opening the task (a click on
+        # the list being replaced can be lost).
+        expect(page.locator(".tab-current")).to_contain_text("Piešķirti man")
         page.get_by_role("link", name="Reģistrēt ievietošanu").click()
 
         # A wrong court code comes back with the message beside the field and the input kept.
