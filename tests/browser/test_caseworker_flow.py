@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import waitress
 from flask import Flask
 
 from app.auth.service import create_user
 from app.db import transaction
 from app.services import Services
+from tests.live_server import serving
 from tests.web.conftest import P9, P9_START, start_for_child
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -57,14 +55,8 @@ def sign_in(page: Any, base_url: str, username: str, password: str = PASSWORD) -
 
 @pytest.fixture
 def served(app: Flask) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = waitress.create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.close()
+    with serving(app) as url:
+        yield url
 
 
 def test_a_caseworker_works_a_task_end_to_end_in_the_browser(served: str,

@@ -4,18 +4,16 @@ the script made. The page's CSP stays strict: no errors in the console."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import waitress
 from flask import Flask
 
 from app.services import Services
 from tests.forms.conftest import submitted_data
+from tests.live_server import serving
 from tests.web.conftest import PASSWORD, task_row
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -27,14 +25,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 
 @pytest.fixture
 def served(app: Flask) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = waitress.create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.close()
+    with serving(app) as url:
+        yield url
 
 
 def test_rows_and_sections_work_in_place_and_the_server_takes_the_result(
