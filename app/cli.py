@@ -287,6 +287,50 @@ def users_end_sessions(username: str) -> None:
     click.echo(f"Ended {ended} open session(s) of account #{user_id}.")
 
 
+@users.command("deactivate")
+@click.argument("username")
+@click.option("--by", default="admin", show_default=True,
+              help="Who deactivates the account, as the tasks' histories will name them.")
+def users_deactivate(username: str, by: str) -> None:
+    """Deactivate USERNAME when the person leaves: no more sign-ins, open sessions end, claimed
+    tasks go back to their groups, tasks the person delegated stay with the colleague doing
+    them. Safe to run again."""
+    from app.auth.deactivation import deactivate_account
+    from app.auth.service import NoSuchAccount
+
+    services = build_services(_settings())
+    try:
+        done = deactivate_account(services, username, by)
+    except NoSuchAccount:
+        click.echo(f"No account is called {username!r}.", err=True)
+        sys.exit(1)
+    state = "deactivated" if done.was_active else "was already inactive"
+    click.echo(f"Account #{done.user_id} {state}: {done.sessions_ended} session(s) ended, "
+               f"{done.tasks_returned} claimed task(s) back with their groups, "
+               f"{done.delegations_ended} delegated task(s) now the delegate's own.")
+    if done.tasks_left:
+        click.echo(f"{done.tasks_left} task(s) changed at the same moment and were left; "
+                   "run the command again.", err=True)
+        sys.exit(1)
+
+
+@users.command("reactivate")
+@click.argument("username")
+def users_reactivate(username: str) -> None:
+    """Let USERNAME sign in again. Tasks handed back when it was deactivated stay with their
+    groups."""
+    from app.auth.deactivation import reactivate_account
+    from app.auth.service import NoSuchAccount
+
+    services = build_services(_settings())
+    try:
+        changed = reactivate_account(services, username)
+    except NoSuchAccount:
+        click.echo(f"No account is called {username!r}.", err=True)
+        sys.exit(1)
+    click.echo(f"Account {'reactivated' if changed else 'was already active'}.")
+
+
 @main.group("api-key")
 def api_key() -> None:
     """API keys of organisations' systems calling /api/v1 (docs/api.md)."""
