@@ -705,8 +705,8 @@ def label_of(statement: str) -> str:
         return "list count"
     if upper.startswith("SELECT COUNT(*)"):
         return "tab count (completed)"
-    if "LEFT OUTER JOIN PERSON" in upper:
-        return "page rows"
+    if upper.startswith("SELECT HUMAN_TASK.ID") and " LIMIT " in upper:
+        return "page rows"  # the persons of the page are read after it, for its rows only
     if "FROM PROCESS_DEFINITION ORDER BY" in upper:
         return "process names"
     if upper.startswith("SELECT ORGANISATION.CODE"):
