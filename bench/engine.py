@@ -5,6 +5,7 @@
     python bench/engine.py --n 100000 --backends sqlite --p9-n 0
     python bench/engine.py --profile 200 --backends sqlite  # where a persisted step spends its time
     python bench/engine.py --n 500 --threads 8              # the concurrent figure with 8 threads
+    python bench/engine.py --n 0 --threads 0 --processes 4  # only the client-processes figure
 
 For each backend and each N this prints instances started per second and task completions per
 second through ``Engine.start`` / ``Engine.complete_task`` (one database transaction per call, on
@@ -14,7 +15,9 @@ figures are read against: persisted at least 50 % of raw, and no slowdown while 
 stored instances grows (the "growth" table: throughput of successive blocks of operations).
 A second, separately labelled table (``--threads``, PostgreSQL by default) has several client
 threads share one Engine, each call still one transaction: what the database makes of several
-transactions in flight (group commit). The sequential table is the headline.
+transactions in flight (group commit). A third (``--processes``) has several client processes,
+each with its own Engine, as the product runs with several web server and worker processes,
+against raw SpiffWorkflow in as many processes. The sequential table is the headline.
 
 It prints figures; it asserts nothing. The machine it runs on is usually shared and noisy, so
 every figure comes with per-operation medians and p95, and the raw baseline runs in slices
@@ -479,17 +482,166 @@ def measure_concurrent(backend: str, threads: int, n: int, pg_server: str) -> li
                           complete_p50)]
 
 
-def print_concurrent(found: list[ConcurrentRow]) -> None:
-    print("\n=== Concurrent clients (second figure; the headline is the sequential table above) ===")
-    print("T client threads share one Engine, each call still one transaction; ops/s = calls "
-          "finished per second of wall time, all threads together;")
-    print("raw/s = raw SpiffWorkflow (with dump/load) in one thread of this process, measured "
-          "just before (more threads do not make it faster: one interpreter lock);")
-    print("%raw = persisted ops/s with T threads over that; x seq = ops/s over the 1-thread line")
-    header = (f"{'backend':<9}{'threads':>7}{'N':>7}  {'op':<9}{'persisted/s':>12}{'raw/s':>8}"
-              f"{'%raw':>6}{'x seq':>7}{'p50 ms':>8}")
+# --- concurrent client processes ---------------------------------------------------------------
+
+@dataclass
+class ProcessesRow:
+    backend: str
+    processes: int
+    n: int
+    op: str
+    persisted_per_s: float  # all processes together, per second of wall time
+    raw_per_s: float        # raw SpiffWorkflow in the same number of processes, just before
+    raw_one_per_s: float    # raw SpiffWorkflow in one process (one core)
+    p50_ms: float
+
+
+def _client_process(url: str | None, k: int, phase: str, work: list[Any], ready: Any,
+                    go: Any, out: Any) -> None:
+    """One client process of the processes figure: set up untimed (imports, spec, connection, one
+    warm-up start), wait for the others, do its share, and report its latencies and the moments
+    it began and ended (``time.monotonic_ns`` is one clock for every process on the machine)."""
+    try:
+        latencies: list[int] = []
+        if url is None:  # raw SpiffWorkflow, no database
+            raw = RawRunner(BENCH, parse_process(BENCH.source, BENCH.file_name))
+            raw.start(len(work))  # the completions need started instances; the starts are warm-up
+            ready.put(k)
+            go.wait()
+            began = time.monotonic_ns()
+            if phase == "start":
+                raw.result.start.ns.clear()
+                raw.saved.clear()
+                raw.start(len(work))
+                latencies = raw.result.start.ns
+            else:
+                raw.complete(len(work))
+                latencies = raw.result.complete.ns
+            out.put((k, began, time.monotonic_ns(), latencies, None))
+            return
+        services = open_services(url)
+        try:
+            engine, actor = services.engine, Actor("bench", BENCH.groups)
+            engine.start(BENCH_KEY, BENCH.start_data(0), business_key=f"{WARM_UP}-{phase}-{k}",
+                         actor=actor)
+            ready.put(k)
+            go.wait()
+            began = time.monotonic_ns()
+            for i, item in enumerate(work):
+                t0 = now_ns()
+                if phase == "start":
+                    engine.start(BENCH_KEY, BENCH.start_data(i), business_key=item, actor=actor)
+                else:
+                    engine.complete_task(item, actor, BENCH.complete_data(i))
+                latencies.append(now_ns() - t0)
+            out.put((k, began, time.monotonic_ns(), latencies, None))
+        finally:
+            services.db.dispose()
+    except BaseException as err:  # noqa: BLE001 - sent to the parent, which raises it
+        out.put((k, 0, 0, [], repr(err)))
+
+
+def _in_processes(url: str | None, phase: str, shares: list[list[Any]]) -> tuple[float, float]:
+    """Run one phase in ``len(shares)`` spawned processes released together; returns the wall
+    time from the first process's start to the last one's end, and the p50 of all calls (ms)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    ready, out, go = context.Queue(), context.Queue(), context.Event()
+    pool = [context.Process(target=_client_process, args=(url, k, phase, share, ready, go, out))
+            for k, share in enumerate(shares)]
+    for process in pool:
+        process.start()
+    try:
+        for _ in pool:
+            ready.get(timeout=300)
+        go.set()
+        results = [out.get(timeout=3600) for _ in pool]
+    finally:
+        for process in pool:
+            process.join(timeout=60)
+    failed = [error for *_, error in results if error]
+    if failed:
+        raise RuntimeError(f"a client process failed: {failed[0]}")
+    began = min(r[1] for r in results)
+    ended = max(r[2] for r in results)
+    latencies = [x for r in results for x in r[3]]
+    return (ended - began) / 1e9, statistics.median(latencies) / 1e6
+
+
+def measure_processes(backend: str, processes: int, n: int, pg_server: str,
+                      raw_one: tuple[float, float]) -> list[ProcessesRow]:
+    """``n`` starts, then ``n`` completions, spread over ``processes`` client processes, each
+    with its own Engine and connection pool on one database: the product's shape with several
+    web server or worker processes. Raw SpiffWorkflow runs in as many processes just before, so
+    the ratio is taken against the same number of cores' worth of SpiffWorkflow."""
+    per = slices(n, processes)
+    raw_count = min(n, 2000)
+    raw_shares = [[None] * c for c in slices(raw_count, processes)]
+    raw_start_s, _ = _in_processes(None, "start", raw_shares)
+    raw_complete_s, _ = _in_processes(None, "complete", raw_shares)
+    with fresh_database(backend, pg_server) as url:
+        services = open_services(url)
+        try:
+            deploy(services, [BENCH])
+            warm_up(services, BENCH)
+        finally:
+            services.db.dispose()
+        keys = [[f"P{k}-{i:06d}" for i in range(count)] for k, count in enumerate(per)]
+        started, start_p50 = _in_processes(url, "start", keys)
+        services = open_services(url)
+        try:
+            with services.sessions() as session:
+                found = session.execute(text(
+                    "SELECT id, business_key FROM human_task WHERE element_id = 'first' "
+                    "AND status = 'open' AND business_key LIKE 'P%' ORDER BY id")).all()
+        finally:
+            services.db.dispose()
+        tasks: list[list[Any]] = [[] for _ in range(processes)]
+        for task_id, key in found:
+            tasks[int(key[1:key.index("-")])].append(task_id)
+        completed, complete_p50 = _in_processes(url, "complete", tasks)
+    return [ProcessesRow(backend, processes, n, "start", n / started,
+                         raw_count / raw_start_s, raw_one[0], start_p50),
+            ProcessesRow(backend, processes, n, "complete", n / completed,
+                         raw_count / raw_complete_s, raw_one[1], complete_p50)]
+
+
+def print_heading(lines: list[str], header: str) -> None:
+    """A table's title and legend, its column names and a rule."""
+    print("\n" + "\n".join(lines))
     print(header)
     print("-" * len(header))
+
+
+def print_processes(found: list[ProcessesRow]) -> None:
+    print_heading([
+        ("=== Concurrent client processes (the product's shape: several web server and worker "
+        "processes on one database) ==="),
+        ("P client processes, each with its own Engine and connections, each call one "
+        "transaction; ops/s = calls finished per second of wall time, all processes together;"),
+        ("raw P/s = raw SpiffWorkflow (with dump/load) in P processes at once, measured just "
+        "before; %raw P = persisted over that (like for like: the same cores);"),
+        "raw 1/s = raw in one process (one core); %raw 1 = persisted over that"],
+        f"{'backend':<9}{'procs':>6}{'N':>7}  {'op':<9}{'persisted/s':>12}{'raw P/s':>9}"
+        f"{'%raw P':>7}{'raw 1/s':>9}{'%raw 1':>7}{'p50 ms':>8}")
+    for r in found:
+        print(f"{r.backend:<9}{r.processes:>6}{r.n:>7}  {r.op:<9}{r.persisted_per_s:>12.0f}"
+              f"{r.raw_per_s:>9.0f}{pct(r.persisted_per_s, r.raw_per_s):>7}"
+              f"{r.raw_one_per_s:>9.0f}{pct(r.persisted_per_s, r.raw_one_per_s):>7}"
+              f"{r.p50_ms:>8.2f}")
+
+
+def print_concurrent(found: list[ConcurrentRow]) -> None:
+    print_heading([
+        "=== Concurrent clients (second figure; the headline is the sequential table above) ===",
+        ("T client threads share one Engine, each call still one transaction; ops/s = calls "
+        "finished per second of wall time, all threads together;"),
+        ("raw/s = raw SpiffWorkflow (with dump/load) in one thread of this process, measured "
+        "just before (more threads do not make it faster: one interpreter lock);"),
+        "%raw = persisted ops/s with T threads over that; x seq = ops/s over the 1-thread line"],
+        f"{'backend':<9}{'threads':>7}{'N':>7}  {'op':<9}{'persisted/s':>12}{'raw/s':>8}"
+        f"{'%raw':>6}{'x seq':>7}{'p50 ms':>8}")
     single = {(r.backend, r.op): r.persisted_per_s for r in found if r.threads == 1}
     for r in found:
         base = single.get((r.backend, r.op))
@@ -838,6 +990,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="backends for the concurrent figure (default postgres)")
     parser.add_argument("--concurrent-n", type=int, default=2000,
                         help="instances in the concurrent figure, all threads together")
+    parser.add_argument("--processes", type=int, default=0, metavar="P",
+                        help="client processes for the processes figure (default 0 = none; "
+                             "the figure is taken with 1 and with P)")
     parser.add_argument("--profile", type=int, default=0, metavar="K",
                         help="instead of measuring: where K persisted starts and completions spend "
                              "their time (wall-clock breakdown, then cProfile)")
@@ -860,7 +1015,8 @@ def main(argv: list[str] | None = None) -> None:
             profile_backend(backend, args.profile, args.pg_server)
         return
 
-    sizes = args.n or [1000]
+    # --n 0 leaves the sequential table out (say, to take only the processes figure).
+    sizes = [n for n in (args.n or [1000]) if n > 0]
     p9 = p9_workload()
     block_for: Callable[[int], int] = (lambda n: args.growth_block) if args.growth_block \
         else (lambda n: max(1, n // 10))
@@ -881,10 +1037,29 @@ def main(argv: list[str] | None = None) -> None:
                          "client thread(s)")
                 concurrent.extend(measure_concurrent(backend, threads, args.concurrent_n,
                                                      args.pg_server))
-    print_summary(rows, block_for)
-    print_growth(rows, block_for)
+    in_processes: list[ProcessesRow] = []
+    if args.processes > 0:
+        for backend in [b.strip() for b in args.concurrent_backends.split(",") if b.strip()]:
+            if backend not in backends:
+                continue
+            raw_one: tuple[float, float] | None = None
+            for processes in sorted({1, args.processes}):
+                progress(f"{backend}: {args.concurrent_n} starts and completions in {processes} "
+                         "client process(es)")
+                found = measure_processes(backend, processes, args.concurrent_n, args.pg_server,
+                                          raw_one or (0.0, 0.0))
+                if processes == 1:
+                    raw_one = (found[0].raw_per_s, found[1].raw_per_s)
+                    for row in found:
+                        row.raw_one_per_s = row.raw_per_s
+                in_processes.extend(found)
+    if rows:
+        print_summary(rows, block_for)
+        print_growth(rows, block_for)
     if concurrent:
         print_concurrent(concurrent)
+    if in_processes:
+        print_processes(in_processes)
     print(f"\n(wall time {time.monotonic() - began:.0f} s)")
 
 
