@@ -781,53 +781,62 @@ def _print_breakdown(title: str, watch: Stopwatch, count: int, total_ns: int) ->
               f"   {watch.calls[label] / count:>5.1f} calls")
 
 
-def profile_backend(backend: str, count: int, pg_server: str) -> None:
+def profile_backend(backend: str, count: int, pg_server: str, workload: Workload = BENCH) -> None:
     """Where a persisted step spends its time: after ``count`` untimed warm-up calls, a wall-clock
     breakdown of ``count`` starts (and completions), then cProfile of ``count`` more, printed by
     cumulative and by own time."""
     with fresh_database(backend, pg_server) as url:
         services = open_services(url)
         try:
-            deploy(services, [BENCH])
-            warm_up(services, BENCH)
-            engine, actor = services.engine, Actor("bench", BENCH.groups)
+            deploy(services, [workload])
+            warm_up(services, workload)
+            engine, actor = services.engine, Actor("bench", workload.groups)
+            key, label = workload.process_key, f"{backend}: {workload.label}"
+
+            def start(i: int) -> None:
+                engine.start(key, workload.start_data(i), actor=actor)
+
+            def complete(task_id: int) -> None:
+                engine.complete_task(task_id, actor, workload.complete_data(0))
+
             for i in range(count):  # warm-up: pools, statement caches
-                engine.start(BENCH_KEY, BENCH.start_data(i), actor=actor)
+                start(i)
             # First a low-overhead breakdown by wall clock, then cProfile for the detail.
             watch = instrument(services)
             try:
                 t0 = now_ns()
                 for i in range(count):
-                    engine.start(BENCH_KEY, BENCH.start_data(count + i), actor=actor)
-                _print_breakdown(f"{backend}: Engine.start", watch, count, now_ns() - t0)
+                    start(count + i)
+                _print_breakdown(f"{label}: Engine.start", watch, count, now_ns() - t0)
             finally:
                 watch.restore()
             profiler = cProfile.Profile()
             profiler.enable()
             for i in range(count):
-                engine.start(BENCH_KEY, BENCH.start_data(2 * count + i), actor=actor)
+                start(2 * count + i)
             profiler.disable()
-            _print_profile(f"{backend}: {count} x Engine.start", profiler)
+            _print_profile(f"{label}: {count} x Engine.start", profiler)
             with services.sessions() as session:
                 task_ids = list(session.execute(text(
-                    "SELECT id FROM human_task WHERE element_id = 'first' AND status = 'open' "
-                    "ORDER BY id")).scalars())
+                    "SELECT id FROM human_task WHERE process_key = :key AND element_id = :element "
+                    "AND status = 'open' ORDER BY id"),
+                    {"key": key, "element": workload.first_task}).scalars())
             for task_id in task_ids[:count]:  # warm-up
-                engine.complete_task(task_id, actor, BENCH.complete_data(0))
+                complete(task_id)
             watch = instrument(services)
             try:
                 t0 = now_ns()
                 for task_id in task_ids[count:2 * count]:
-                    engine.complete_task(task_id, actor, BENCH.complete_data(0))
-                _print_breakdown(f"{backend}: Engine.complete_task", watch, count, now_ns() - t0)
+                    complete(task_id)
+                _print_breakdown(f"{label}: Engine.complete_task", watch, count, now_ns() - t0)
             finally:
                 watch.restore()
             profiler = cProfile.Profile()
             profiler.enable()
             for task_id in task_ids[2 * count:3 * count]:
-                engine.complete_task(task_id, actor, BENCH.complete_data(0))
+                complete(task_id)
             profiler.disable()
-            _print_profile(f"{backend}: {count} x Engine.complete_task", profiler)
+            _print_profile(f"{label}: {count} x Engine.complete_task", profiler)
         finally:
             services.db.dispose()
 
@@ -993,6 +1002,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--processes", type=int, default=0, metavar="P",
                         help="client processes for the processes figure (default 0 = none; "
                              "the figure is taken with 1 and with P)")
+    parser.add_argument("--profile-process", choices=("bench", "p9"), default="bench",
+                        help="the process --profile runs (default: the benchmark's own)")
     parser.add_argument("--profile", type=int, default=0, metavar="K",
                         help="instead of measuring: where K persisted starts and completions spend "
                              "their time (wall-clock breakdown, then cProfile)")
@@ -1012,7 +1023,8 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.profile:
         for backend in backends:
-            profile_backend(backend, args.profile, args.pg_server)
+            profile_backend(backend, args.profile, args.pg_server,
+                            p9_workload() if args.profile_process == "p9" else BENCH)
         return
 
     # --n 0 leaves the sequential table out (say, to take only the processes figure).

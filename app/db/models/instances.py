@@ -77,6 +77,11 @@ class HumanTask(RecordScope, Base):
     __tablename__ = "human_task"
     __table_args__ = (
         Index("ix_human_task_open", "status", "due_at"),
+        # An engine step reads its instance's open rows by both columns. With the status in the
+        # same index PostgreSQL never ANDs it with the large "every open task" part of
+        # ix_human_task_open, which it did when its statistics were behind a growing table
+        # (bench/engine.py: completions slowed with the number of open tasks).
+        Index("ix_human_task_instance_status", "instance_id", "status"),
         sparse_index("ix_human_task_person_id", "person_id"),
         sparse_index("ix_human_task_assignee", "assignee"),
         sparse_index("ix_human_task_municipality", "municipality_code", "status", "due_at"),
@@ -91,7 +96,7 @@ class HumanTask(RecordScope, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int | None] = mapped_column(Integer)  # indexed above
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
     task_guid: Mapped[str] = mapped_column(String(36), unique=True)
     process_key: Mapped[str] = mapped_column(String(120))
     process_version: Mapped[int] = mapped_column(Integer)
@@ -120,10 +125,11 @@ class Timer(Base):
     """A timer event the instance waits on; the scheduler fires it when ``due_at`` has passed."""
 
     __tablename__ = "timer"
-    __table_args__ = (Index("ix_timer_due", "status", "due_at", "id"),)
+    __table_args__ = (Index("ix_timer_due", "status", "due_at", "id"),
+                      Index("ix_timer_instance_status", "instance_id", "status"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
     task_guid: Mapped[str] = mapped_column(String(36), index=True)
     element_id: Mapped[str] = mapped_column(String(255))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -139,10 +145,11 @@ class Job(Base):
     """A service task to run outside any web request, with retries and a lease."""
 
     __tablename__ = "job"
-    __table_args__ = (Index("ix_job_due", "status", "next_attempt_at", "id"),)
+    __table_args__ = (Index("ix_job_due", "status", "next_attempt_at", "id"),
+                      Index("ix_job_instance_status", "instance_id", "status"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
     task_guid: Mapped[str] = mapped_column(String(36), index=True)
     element_id: Mapped[str] = mapped_column(String(255))
     operation: Mapped[str] = mapped_column(String(120))
