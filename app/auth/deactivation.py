@@ -4,7 +4,7 @@ A deactivated account cannot sign in (locally or through the identity provider),
 browser sessions end at their next request, and the work it held goes back to the team: its
 claimed tasks return to their candidate groups, and tasks it had delegated stay with the
 colleague doing them. Each task is handed back by the engine in a transaction of its own, so the
-instance's history records who took it away and why; a run that stops half-way is simply run
+instance's history records who handed it back; a run that stops half-way is simply run
 again.
 """
 from __future__ import annotations
