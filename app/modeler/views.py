@@ -35,6 +35,7 @@ from app.services import Services
 from app.web import current_language
 
 from . import service
+from .diagram_texts import diagram_texts
 from .validation import Problem
 
 bp = Blueprint("modeler", __name__, url_prefix="/processes")
@@ -170,7 +171,7 @@ def _modeler_page(key: str, source: str, based_on: int | None, opened: str,
         "operationsUrl": url_for("modeler.operations_list"),
         "validateUrl": url_for("modeler.validate"), "saveUrl": url_for("modeler.save_draft"),
         "deployUrl": url_for("modeler.deploy"), "catalogueUrl": url_for("modeler.catalogue"),
-        "texts": _modeler_texts(),
+        "texts": _modeler_texts(), "diagramTexts": diagram_texts(),
     }
     return render_template("modeler/modeler.html", key=key, based_on=based_on, opened=opened,
                            draft_saved_at=draft_saved_at, config=config)

@@ -74,9 +74,18 @@ def test_a_process_owner_changes_a_form_validates_and_deploys_a_new_version(
     expect(page.locator("h1")).to_have_text("Procesi")
     page.locator(f"a[href='/processes/{P9}/modeler']").click()
     page.wait_for_selector(READY)
+    # bpmn-js's own tools and menus speak the reader's language too.
+    expect(page.locator(".djs-palette").get_by_role("button", name="Izveidot uzdevumu")) \
+        .to_be_visible()
 
     # The user task's form, in the properties panel's group for our extensions.
     page.click("[data-element-id=register_placement]")
+    expect(page.locator(".djs-context-pad [data-action='append.append-task']")).to_have_attribute(
+        "title", "Pievienot uzdevumu")
+    page.click(".djs-context-pad [data-action='replace']")
+    expect(page.locator(".djs-popup [data-id='replace-with-service-task']")).to_contain_text(
+        "Servisa uzdevums")
+    page.keyboard.press("Escape")
     page.click("[data-group-id=group-spiff-task] .bio-properties-panel-group-header")
     form_select = page.locator("[data-entry-id=spiff-form] select")
     expect(form_select).to_have_value("p09_register_placement.json")
@@ -108,6 +117,11 @@ def test_a_process_owner_changes_a_form_validates_and_deploys_a_new_version(
     assert version_of == {before: 1, after: 2}
     assert forms == {before: "p09_register_placement.json", after: "p09_periodic_report.json"}
     assert [d.deployed_by for d in definitions.values() if d.version == 2] == ["peteris"]
+
+    # In English on request.
+    page.goto(f"{served}/processes/{P9}/modeler?lang=en")
+    page.wait_for_selector(READY)
+    expect(page.locator(".djs-palette").get_by_role("button", name="Create task")).to_be_visible()
 
     # The instance started before goes on on version 1.
     engine_task = open_task(web_services, before)

@@ -11,6 +11,7 @@ import lintConfig from 'bpmnlint-config:recommended';
 import keepUndrawnDi from './keep-undrawn-di.js';
 import spiffModdle from './spiffworkflow-moddle.js';
 import spiffProperties, { setChoices } from './properties.js';
+import translateModule from './translate.js';
 
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
@@ -50,7 +51,7 @@ class ModelerPage {
       container: root.querySelector('[data-canvas]'),
       propertiesPanel: { parent: root.querySelector('[data-properties]') },
       additionalModules: [ BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, spiffProperties, lintModule,
-        keepUndrawnDi ],
+        keepUndrawnDi, translateModule(config.diagramTexts) ],
       moddleExtensions: { spiffworkflow: spiffModdle },
       linting: { bpmnlint: lintConfig, active: true }
     });
