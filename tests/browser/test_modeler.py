@@ -86,6 +86,8 @@ def test_a_process_owner_changes_a_form_validates_and_deploys_a_new_version(
     expect(page.locator(".djs-popup [data-id='replace-with-service-task']")).to_contain_text(
         "Servisa uzdevums")
     page.keyboard.press("Escape")
+    expect(page.locator("[data-group-id=group-general] .bio-properties-panel-group-header-title")) \
+        .to_have_text("Vispārīgi")
     page.click("[data-group-id=group-spiff-task] .bio-properties-panel-group-header")
     form_select = page.locator("[data-entry-id=spiff-form] select")
     expect(form_select).to_have_value("p09_register_placement.json")
