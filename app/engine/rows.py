@@ -12,9 +12,10 @@ the one read, and always after it was read under a lock (``FOR UPDATE`` on Postg
 ``BEGIN IMMEDIATE`` write lock on SQLite).
 
 On PostgreSQL the reads of a step go to the server together with its BEGIN (``Tx.batch``:
-psycopg's pipeline mode), and its writes and events are one statement (``Tx.flush``): a
-completion costs three round trips (reads; writes; COMMIT once the version check passed) and a
-start two (reads; writes with COMMIT).
+psycopg's pipeline mode), and its writes and events are one statement (``Tx.flush``) sent with
+the COMMIT (``Tx.commit``): a start or a completion costs two round trips (reads; writes with
+COMMIT). The version check is then made by the statement itself: a guarded UPDATE that matched
+no row makes it fail, and the transaction with it.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from psycopg import RawCursor
+from psycopg.errors import DivisionByZero
 from sqlalchemy.engine import Engine as DbEngine
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
@@ -224,17 +226,12 @@ class Tx:
         """Write what the step queued, and its events. On PostgreSQL in one statement, each
         write a data-modifying WITH query of it (all of them run, in one snapshot; foreign keys
         are checked at its end), so a step's writes cost one round trip."""
-        if self.events and self.session is None:
-            time = self.time
-            self.write(_INSERT_EVENT, [
-                (e.chain, e.seq, e.instance_id, time(e.occurred_at), e.kind, e.actor,
-                 e.element_id, e.detail_json, e.prev_hash, e.hash) for e in self.events])
-            self.events = []
+        self._queue_events()
         if not self._writes:
             return
         writes, guard = self._writes, self._guard
         self._writes, self._guard = [], None
-        if sum(len(rows) * len(rows[0]) for _statement, rows in writes) > _MAX_PARAMETERS:
+        if _parameters(writes) > _MAX_PARAMETERS:
             for k, (statement, rows) in enumerate(writes):  # too many for one statement
                 for row in rows:
                     found = self.run(statement, row)
@@ -248,11 +245,48 @@ class Tx:
 
     def commit(self) -> None:
         """Write what is left, with the events, and COMMIT (own connection; a session commits
-        itself). Inside a batch the COMMIT goes with the batch's statements."""
-        self.flush()
-        if self.session is None and not self.committed:
+        itself). On PostgreSQL the last writes and the COMMIT go in one round trip."""
+        if self.session is not None or self.committed:
+            self.flush()
+            return
+        self._queue_events()
+        if self.postgres and _parameters(self._writes) <= _MAX_PARAMETERS:
+            self._write_and_commit()
+        else:
+            self.flush()
             self.run(_COMMIT)
-            self.committed = True
+        self.committed = True
+
+    def _write_and_commit(self) -> None:
+        """PostgreSQL: the queued writes and COMMIT in one pipeline. The version guard cannot be
+        read before the COMMIT is sent, so the statement checks it itself: when the guarded
+        UPDATE matched no row it divides by zero, the transaction is aborted and the COMMIT
+        that follows does nothing."""
+        writes, guard = self._writes, self._guard
+        self._writes, self._guard = [], None
+        found = None
+        try:
+            with self.batch():
+                if writes:
+                    text, params = _combined(writes, guard[0] if guard else None, strict=True)
+                    found = self.run(Sql(text, text), params)
+                self.run(_COMMIT)
+        except DBAPIError as err:
+            if guard is not None and isinstance(err.orig, DivisionByZero):
+                raise ConcurrentChange(guard[1].id) from err
+            raise
+        if guard is not None and found is not None:
+            check_written(one(found)[0], guard[1])
+
+    def _queue_events(self) -> None:
+        """The step's events, as a write after the others (own connection; a session's go with
+        its ORM flush)."""
+        if self.events and self.session is None:
+            time = self.time
+            self.write(_INSERT_EVENT, [
+                (e.chain, e.seq, e.instance_id, time(e.occurred_at), e.kind, e.actor,
+                 e.element_id, e.detail_json, e.prev_hash, e.hash) for e in self.events])
+            self.events = []
 
     def _wrapped(self, err: Exception, text: str, params: Any) -> StatementError:
         # As SQLAlchemy reports driver errors (callers catch OperationalError, IntegrityError).
@@ -264,12 +298,17 @@ _PLACEHOLDER = re.compile(r"\$(\d+)")
 _MAX_PARAMETERS = 30000  # PostgreSQL takes at most 65535 in one statement
 
 
+def _parameters(writes: list[tuple[Sql, Sequence[Sequence[Any]]]]) -> int:
+    return sum(len(rows) * len(rows[0]) for _statement, rows in writes)
+
+
 def _combined(writes: list[tuple[Sql, Sequence[Sequence[Any]]]],
-              guard: int | None) -> tuple[str, list[Any]]:
+              guard: int | None, *, strict: bool = False) -> tuple[str, list[Any]]:
     """PostgreSQL: the writes as one statement. An INSERT's rows go in one VALUES list; an
     UPDATE or DELETE is repeated per row of parameters; the guarded write returns its rows, which
-    the statement counts."""
-    shape = (guard, *((statement, len(rows)) for statement, rows in writes))
+    the statement counts; ``strict``: and divides by, so that no row is an error that aborts the
+    transaction (a division by zero: the one error a plain statement can raise on a count)."""
+    shape = (guard, strict, *((statement, len(rows)) for statement, rows in writes))
     params = [value for _statement, rows in writes for row in rows for value in row]
     text = _combined_text.get(shape)
     if text is None:
@@ -291,7 +330,9 @@ def _combined(writes: list[tuple[Sql, Sequence[Sequence[Any]]]],
             else:
                 returning = " RETURNING 1" if k == guard else ""
                 parts.extend(f"w{k}_{j} AS ({numbered(pg)}{returning})" for j in range(len(rows)))
-        last = f"SELECT count(*) FROM w{guard}_0" if guard is not None else "SELECT 1"
+        last = ("SELECT 1" if guard is None else
+                f"SELECT 1 / count(*) FROM w{guard}_0" if strict else
+                f"SELECT count(*) FROM w{guard}_0")
         if len(_combined_text) > 1000:  # shapes are few; do not let odd ones pile up
             _combined_text.clear()
         text = _combined_text[shape] = f"WITH {', '.join(parts)} {last}"

@@ -122,8 +122,7 @@ class Engine:
             writes, _ended = self._finish(tx, loaded, ran, derive.no_rows())
             rows.insert_instance(tx, instance, actor.username)
             derive.apply(tx, writes)
-            with tx.batch():
-                tx.commit()  # with the events; nothing to check before it on a new row
+            tx.commit()  # the writes, events and COMMIT in one round trip on PostgreSQL
             return instance.id
 
     def suspend(self, instance_id: int, actor: Actor, reason: str = "") -> None:
@@ -267,7 +266,8 @@ class Engine:
             open_rows = derive.read_open_rows(open_read, leave_out=row.task_guid)
             writes, ended = self._finish(tx, loaded, _run(loaded.workflow), open_rows)
             rows.complete_task(tx, task_id, actor.username)
-            self._write(tx, loaded, writes, ended)
+            # The step ends here: its writes go with the COMMIT (``rows.Tx.commit``).
+            self._write(tx, loaded, writes, ended, flush=False)
 
         self._tx_step(lambda: found[0], step, incident_kind="script")
 
@@ -460,9 +460,11 @@ class Engine:
             tx.event(instance, "instance_ended", SYSTEM)
         return writes, ended
 
-    def _write(self, tx: Tx, loaded: _Loaded, writes: derive.Writes, ended: bool) -> None:
+    def _write(self, tx: Tx, loaded: _Loaded, writes: derive.Writes, ended: bool, *,
+               flush: bool = True) -> None:
         """Write what ``_finish`` computed for an existing instance, with the step's events,
-        the instance row last (guarded by its version)."""
+        the instance row last (guarded by its version). ``flush=False`` leaves the last writes
+        queued for the step's COMMIT: only for a step that writes nothing after this."""
         derive.apply(tx, writes)
         if ended:
             # On PostgreSQL the queued writes go as one statement in one snapshot, where two
@@ -471,7 +473,8 @@ class Engine:
             tx.flush()
             derive.close_all(tx, loaded.instance, kinds=loaded.kinds)
         rows.write_instance(tx, loaded.instance)
-        tx.flush()
+        if flush:
+            tx.flush()
 
     def _finish_step(self, tx: Tx, loaded: _Loaded, ran: _Ran) -> None:
         """``_finish`` and ``_write`` for a step that read its instance with ``_load``."""

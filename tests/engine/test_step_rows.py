@@ -116,6 +116,30 @@ def test_a_write_over_a_version_not_read_is_refused(services: Services) -> None:
         assert verify_instance_history(session, instance).intact
 
 
+def test_a_stale_write_left_for_the_commit_is_refused_and_nothing_is_kept(
+        services: Services) -> None:
+    """The last writes of a step travel with its COMMIT (on PostgreSQL in one round trip, the
+    version checked inside the statement): a guard that matches no row still refuses the whole
+    step, the task, the other rows and the events included."""
+    deploy_processes(services)
+    iid = services.engine.start(P9, p9_start_data("R-5b"), actor=Actor("t"))
+    [task] = open_tasks(services, iid)
+    with pytest.raises(rows.ConcurrentChange), rows.step(services.db) as tx:
+        instance = rows.lock_instance(tx, iid)
+        rows.complete_task(tx, task.id, "t")
+        instance.version -= 1  # as if it had been read before someone else's write
+        tx.event(instance, "task_completed", "t", task.element_id, {"task_id": task.id})
+        rows.write_instance(tx, instance)  # left queued: the step's COMMIT sends it
+    with services.sessions() as session:
+        instance = session.get(ProcessInstance, iid)
+        assert instance is not None and instance.version == 1 and instance.event_seq == 2
+        assert session.get(HumanTask, task.id).status == "open"  # type: ignore[union-attr]
+        assert verify_instance_history(session, instance).intact
+    # The pooled connection is clean: the next step works.
+    services.engine.complete_task(task.id, INSTITUTION, PLACEMENT_FORM)
+    assert [t.element_id for t in open_tasks(services, iid)] == ["submit_periodic_report"]
+
+
 def test_a_half_read_statement_does_not_leave_the_connection_behind(services: Services) -> None:
     """An error raised between a read and its use (and kept, with its traceback) must not leave
     the pooled connection in a transaction: the next step would see an old snapshot."""
