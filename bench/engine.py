@@ -493,7 +493,6 @@ class ProcessesRow:
     op: str
     persisted_per_s: float  # all processes together, per second of wall time
     raw_per_s: float        # raw SpiffWorkflow in the same number of processes, just before
-    raw_one_per_s: float    # raw SpiffWorkflow in one process (one core)
     p50_ms: float
 
 
@@ -581,8 +580,7 @@ def _in_processes(url: str | None, phase: str, shares: list[list[Any]]) -> tuple
     return (ended - began) / 1e9, statistics.median(latencies) / 1e6
 
 
-def measure_processes(backend: str, processes: int, n: int, pg_server: str,
-                      raw_one: tuple[float, float]) -> list[ProcessesRow]:
+def measure_processes(backend: str, processes: int, n: int, pg_server: str) -> list[ProcessesRow]:
     """``n`` starts, then ``n`` completions, spread over ``processes`` client processes, each
     with its own Engine and connection pool on one database: the product's shape with several
     web server or worker processes. Raw SpiffWorkflow runs in as many processes just before, so
@@ -613,10 +611,10 @@ def measure_processes(backend: str, processes: int, n: int, pg_server: str,
         for task_id, key in found:
             tasks[int(key[1:key.index("-")])].append(task_id)
         completed, complete_p50 = _in_processes(url, "complete", tasks)
-    return [ProcessesRow(backend, processes, n, "start", n / started,
-                         raw_count / raw_start_s, raw_one[0], start_p50),
+    return [ProcessesRow(backend, processes, n, "start", n / started, raw_count / raw_start_s,
+                         start_p50),
             ProcessesRow(backend, processes, n, "complete", n / completed,
-                         raw_count / raw_complete_s, raw_one[1], complete_p50)]
+                         raw_count / raw_complete_s, complete_p50)]
 
 
 def print_heading(lines: list[str], header: str) -> None:
@@ -637,11 +635,13 @@ def print_processes(found: list[ProcessesRow]) -> None:
         "raw 1/s = raw in one process (one core); %raw 1 = persisted over that"],
         f"{'backend':<9}{'procs':>6}{'N':>7}  {'op':<9}{'persisted/s':>12}{'raw P/s':>9}"
         f"{'%raw P':>7}{'raw 1/s':>9}{'%raw 1':>7}{'p50 ms':>8}")
+    # Raw in one process is the 1-process line's raw figure (the figure is always taken with 1).
+    one = {(r.backend, r.op): r.raw_per_s for r in found if r.processes == 1}
     for r in found:
+        raw_one = one[(r.backend, r.op)]
         print(f"{r.backend:<9}{r.processes:>6}{r.n:>7}  {r.op:<9}{r.persisted_per_s:>12.0f}"
               f"{r.raw_per_s:>9.0f}{pct(r.persisted_per_s, r.raw_per_s):>7}"
-              f"{r.raw_one_per_s:>9.0f}{pct(r.persisted_per_s, r.raw_one_per_s):>7}"
-              f"{r.p50_ms:>8.2f}")
+              f"{raw_one:>9.0f}{pct(r.persisted_per_s, raw_one):>7}{r.p50_ms:>8.2f}")
 
 
 def print_concurrent(found: list[ConcurrentRow]) -> None:
@@ -1066,17 +1066,11 @@ def main(argv: list[str] | None = None) -> None:
         for backend in [b.strip() for b in args.concurrent_backends.split(",") if b.strip()]:
             if backend not in backends:
                 continue
-            raw_one: tuple[float, float] | None = None
             for processes in sorted({1, args.processes}):
                 progress(f"{backend}: {args.concurrent_n} starts and completions in {processes} "
                          "client process(es)")
-                found = measure_processes(backend, processes, args.concurrent_n, args.pg_server,
-                                          raw_one or (0.0, 0.0))
-                if processes == 1:
-                    raw_one = (found[0].raw_per_s, found[1].raw_per_s)
-                    for row in found:
-                        row.raw_one_per_s = row.raw_per_s
-                in_processes.extend(found)
+                in_processes.extend(measure_processes(backend, processes, args.concurrent_n,
+                                                      args.pg_server))
     if rows:
         print_summary(rows, block_for)
         print_growth(rows, block_for)

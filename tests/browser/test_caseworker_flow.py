@@ -53,6 +53,15 @@ def sign_in(page: Any, base_url: str, username: str, password: str = PASSWORD) -
     expect(page.locator("h1")).to_contain_text("Mani uzdevumi")
 
 
+def open_tab(page: Any, name: str) -> None:
+    """Open an inbox tab and wait until htmx has swapped its list in: a click on the list being
+    replaced can be lost."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name=name).click()
+    expect(page.locator(".tab-current")).to_contain_text(name)
+
+
 @pytest.fixture
 def served(app: Flask) -> Iterator[str]:
     with serving(app) as url:
@@ -88,10 +97,7 @@ def test_a_caseworker_works_a_task_end_to_end_in_the_browser(served: str,
         page.screenshot(path=str(SCREENSHOTS / "inbox.png"), full_page=True)
         page.get_by_role("button", name="Uzņemties").click()
         expect(page.locator(".flashes")).to_contain_text("Jūs uzņēmāties uzdevumu")
-        page.get_by_role("link", name="Piešķirti man").click()
-        # The tab's list is swapped in by htmx: wait for it before opening the task (a click on
-        # the list being replaced can be lost).
-        expect(page.locator(".tab-current")).to_contain_text("Piešķirti man")
+        open_tab(page, "Piešķirti man")
         page.get_by_role("link", name="Reģistrēt ievietošanu").click()
 
         # A wrong court code comes back with the message beside the field and the input kept.

@@ -17,7 +17,14 @@ from app.domain.calendar import today_in_latvia
 from app.services import Services
 from workers.jobs import run_due_jobs
 
-from .test_caseworker_flow import ARGS, CHROMIUM, PASSWORD, SCREENSHOTS, served  # noqa: F401
+from .test_caseworker_flow import (  # noqa: F401
+    ARGS,
+    CHROMIUM,
+    PASSWORD,
+    SCREENSHOTS,
+    open_tab,
+    served,
+)
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
                                 reason="Debian's chromium package is not installed")
@@ -51,9 +58,7 @@ def test_the_expert_holds_the_interview_over_two_sittings(served: str,  # noqa: 
         page.get_by_role("button", name="Pieteikties").click()
         expect(page.get_by_role("link", name="Intervija (NAURIS)")).to_have_count(1)
         page.get_by_role("button", name="Uzņemties").click()
-        page.get_by_role("link", name="Piešķirti man").click()
-        # The tab's list is swapped in by htmx: wait for it before opening the task.
-        expect(page.locator(".tab-current")).to_contain_text("Piešķirti man")
+        open_tab(page, "Piešķirti man")
         page.get_by_role("link", name="Intervija (NAURIS)").click()
         expect(page.locator("h1")).to_contain_text("Intervija")
 

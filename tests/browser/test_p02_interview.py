@@ -31,6 +31,7 @@ from .test_caseworker_flow import (  # noqa: F401
     CHROMIUM,
     PASSWORD,
     SCREENSHOTS,
+    open_tab,
     served,
     sign_in,
     sign_out,
@@ -99,10 +100,7 @@ def test_the_expert_interviews_over_two_sittings_and_the_supervisor_approves(
         expect(page.get_by_role("link", name=INTERVIEW)).to_have_count(1)
         page.get_by_role("button", name="Uzņemties").click()
         expect(page.locator(".flashes")).to_contain_text("Jūs uzņēmāties uzdevumu")
-        page.get_by_role("link", name="Piešķirti man").click()
-        # The tab's list is swapped in by htmx: wait for it before opening the task (a click on
-        # the list being replaced can be lost).
-        expect(page.locator(".tab-current")).to_contain_text("Piešķirti man")
+        open_tab(page, "Piešķirti man")
         page.get_by_role("link", name=INTERVIEW).click()
         expect(page.locator("h1")).to_contain_text(INTERVIEW)
         expect(page.locator(".form-title")).to_contain_text("Intervija ar atvērtajiem jautājumiem")
@@ -126,10 +124,7 @@ def test_the_expert_interviews_over_two_sittings_and_the_supervisor_approves(
 
         # Second sitting: the draft comes back with the answers; the rest is written and sent.
         page.goto(f"{served}/inbox")
-        page.get_by_role("link", name="Piešķirti man").click()
-        # The tab's list is swapped in by htmx: wait for it before opening the task (a click on
-        # the list being replaced can be lost).
-        expect(page.locator(".tab-current")).to_contain_text("Piešķirti man")
+        open_tab(page, "Piešķirti man")
         page.get_by_role("link", name=INTERVIEW).click()
         expect(page.locator(".draft-notice")).to_contain_text("Veidlapā redzams jūsu melnraksts")
         expect(page.locator("input[name=interview_place]")).to_have_value("Bērna mājās, Rīgā")

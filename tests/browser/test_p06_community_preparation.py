@@ -31,6 +31,7 @@ from .test_caseworker_flow import (  # noqa: F401
     CHROMIUM,
     PASSWORD,
     SCREENSHOTS,
+    open_tab,
     served,
     sign_in,
     sign_out,
@@ -96,10 +97,7 @@ def test_staff_assess_the_mentor_logs_and_the_case_file_shows_the_progress(
         expect(page.locator(".tab-current")).to_contain_text("Manām grupām")
         page.get_by_role("button", name="Uzņemties").click()
         expect(page.locator(".flashes")).to_contain_text("Jūs uzņēmāties uzdevumu")
-        page.get_by_role("link", name="Piešķirti man").click()
-        # The tab's list is swapped in by htmx: wait for it before opening the task (a click on
-        # the list being replaced can be lost).
-        expect(page.locator(".tab-current")).to_contain_text("Piešķirti man")
+        open_tab(page, "Piešķirti man")
         expect(page).to_have_url(re.compile("inbox"))
         page.get_by_role("link", name=ASSESS).click()
         expect(page.locator("h1")).to_contain_text(ASSESS)
